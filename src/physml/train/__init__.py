@@ -1,0 +1,54 @@
+"""One fitting engine for every gradient-trained method: :func:`fit` and :func:`fit_ensemble`.
+
+Lightning Fabric handles devices and precision underneath; checkpoints resume bitwise, and
+early stopping restores the best weights. Names are loaded lazily, so importing
+:mod:`physml.train.settings` (which task configs do) pulls in neither torch nor Lightning.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from physml.train.devices import DEVICE_CHOICES, resolve_device
+    from physml.train.ensemble import fit_ensemble, member_seeds, spread
+    from physml.train.fitting import LOG_COLUMNS, FitResult, TrainingDiverged, fit
+    from physml.train.settings import FitSettings
+
+__all__ = [
+    "DEVICE_CHOICES",
+    "LOG_COLUMNS",
+    "FitResult",
+    "FitSettings",
+    "TrainingDiverged",
+    "fit",
+    "fit_ensemble",
+    "member_seeds",
+    "resolve_device",
+    "spread",
+]
+
+_WHERE = {
+    "DEVICE_CHOICES": "devices",
+    "resolve_device": "devices",
+    "fit_ensemble": "ensemble",
+    "member_seeds": "ensemble",
+    "spread": "ensemble",
+    "LOG_COLUMNS": "fitting",
+    "FitResult": "fitting",
+    "TrainingDiverged": "fitting",
+    "fit": "fitting",
+    "FitSettings": "settings",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f"{__name__}.{_WHERE[name]}"), name)
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__))
+

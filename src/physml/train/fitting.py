@@ -1,0 +1,422 @@
+"""The fitting engine: one short training loop for every gradient-trained method in physml.
+
+:func:`fit` minimises ``loss_fn(model, batch)`` over a dataset with AdamW, on the device and
+in the precision asked for, with Lightning Fabric underneath. The same engine trains
+classifiers (``loss_fn`` = cross entropy), autoencoders (reconstruction error) and density
+models (negative log-likelihood).
+
+Conventions:
+    * Epochs are numbered from 1. A run's losses are means over samples (batch losses
+      weighted by batch size), so they do not depend on how the last batch is cut.
+    * Data order comes from ``torch.Generator().manual_seed(seed)`` handed to the training
+      ``DataLoader`` (``shuffle=True``); randomness inside the model (dropout) draws from
+      torch's global generator, which :func:`fit` forks, seeds from ``seed`` and restores on
+      exit, so nothing leaks to the caller and the run is reproducible.
+    * ``checkpoint_dir/last.pt`` holds everything needed to resume bitwise-identically
+      (weights, optimizer, data-order generator, model RNG, early-stopping counters,
+      history); ``best.pt`` holds the best model's ``state_dict`` only. Both contain tensors
+      and plain containers only and load with ``torch.load(path, weights_only=True)``.
+    * With ``precision="64-true"`` the loss is computed in float64 end to end: ``loss_fn``
+      receives the plain module, not Fabric's wrapper (which casts outputs back to float32).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import logging
+import math
+import time
+import warnings
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import lightning_utilities.core.rank_zero as _lu_rank_zero
+import numpy as np
+import torch
+from lightning.fabric import Fabric
+from lightning.fabric.utilities.warnings import PossibleUserWarning
+from torch import nn
+from torch.utils.data import DataLoader, Dataset
+
+from physml.atomic import atomic_path
+from physml.train.devices import resolve_device
+from physml.train.settings import FitSettings
+
+__all__ = ["LOG_COLUMNS", "FitResult", "TrainingDiverged", "fit"]
+
+LOG_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "lr", "time_s")
+"""Columns of the CSV training log, one row per epoch (``val_loss`` empty without val)."""
+
+_CHECKPOINT_FORMAT = 1
+
+LossFn = Callable[[nn.Module, Any], torch.Tensor]
+
+
+class TrainingDiverged(RuntimeError, FloatingPointError):
+    """The loss became NaN or infinite; the last good checkpoint is kept on disk."""
+
+
+@dataclass
+class FitResult:
+    """What :func:`fit` returns.
+
+    Attributes:
+        model: the trained module (the object passed in), holding the best-validation-loss
+            weights, or the last weights when no validation set was given; in eval mode.
+        history: one dict per epoch with the keys of :data:`LOG_COLUMNS`.
+        best_epoch: epoch of the lowest validation loss (the last epoch without val).
+        best_val_loss: that loss, or ``None`` without a validation set.
+        stopped_early: whether early stopping ended the run before ``max_epochs``.
+        resumed_from: the epoch the run was resumed after, or ``None`` for a fresh run.
+        wall_time_s: training wall time in seconds, summed over all calls of this run.
+    """
+
+    model: nn.Module
+    history: list[dict[str, Any]]
+    best_epoch: int
+    best_val_loss: float | None
+    stopped_early: bool
+    resumed_from: int | None
+    wall_time_s: float
+
+
+def fit(
+    model: nn.Module,
+    loss_fn: LossFn,
+    train: Dataset,
+    val: Dataset | None = None,
+    *,
+    settings: FitSettings,
+    seed: int,
+    device: str = "cpu",
+    checkpoint_dir: str | Path | None = None,
+    log_path: str | Path | None = None,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> FitResult:
+    """Minimise ``loss_fn(model, batch)`` over ``train`` with AdamW and early stopping on ``val``.
+
+    Args:
+        model: a plain ``torch.nn.Module``, already initialised (initialisation is the
+            caller's business). It is moved to ``device`` and, for ``"64-true"``, to float64
+            in place.
+        loss_fn: ``loss_fn(model, batch) -> scalar tensor``, the mean loss of a batch;
+            ``batch`` is what the ``DataLoader`` yields (e.g. a tuple of tensors), already on
+            the device.
+        train: training set (e.g. a ``TensorDataset``), shuffled every epoch.
+        val: validation set for early stopping and best-weight selection, or ``None``.
+        settings: epochs, batch size, optimizer and stopping settings.
+        seed: non-negative integer; fixes data order and in-model randomness.
+        device: ``"cpu"``, ``"cuda"`` or ``"auto"`` (see :func:`resolve_device`).
+        checkpoint_dir: where ``last.pt`` and ``best.pt`` are written after every epoch. If
+            it already holds ``last.pt`` the run resumes from it; a finished run returns at
+            once with the stored result.
+        log_path: CSV log with columns :data:`LOG_COLUMNS`, rewritten atomically every epoch.
+        on_epoch: called after every epoch (and after the checkpoint is written) with the
+            epoch's record plus ``max_epochs``; for progress bars.
+
+    Returns:
+        A :class:`FitResult`.
+
+    Raises:
+        TrainingDiverged: when the training or validation loss of an epoch is not finite.
+        ValueError: for an empty dataset, a negative seed, an unknown device, or a
+            checkpoint written with other settings or another seed.
+
+    Example:
+        >>> from torch.utils.data import TensorDataset
+        >>> x = torch.randn(64, 3, dtype=torch.float64)
+        >>> data = TensorDataset(x, x @ torch.tensor([1.0, -2.0, 0.5], dtype=torch.float64))
+        >>> def mse(model, batch):
+        ...     x, y = batch
+        ...     return ((model(x).squeeze(-1) - y) ** 2).mean()
+        >>> settings = FitSettings(max_epochs=2, batch_size=16, precision="64-true")
+        >>> result = fit(nn.Linear(3, 1), mse, data, settings=settings, seed=0)
+        >>> len(result.history)
+        2
+    """
+    start = time.perf_counter()
+    _check_inputs(train, val, seed)
+    ckpt_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
+    accelerator = resolve_device(device)
+    with _quiet_lightning():
+        fabric = Fabric(accelerator=accelerator, devices=1, precision=settings.precision)
+        fabric.launch()
+        optimizer = torch.optim.AdamW(
+            model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+        )
+        # Fabric converts and moves the module in place; `model` stays the plain module.
+        _, optimizer = fabric.setup(model, optimizer)
+        order = torch.Generator().manual_seed(seed)
+        train_loader = fabric.setup_dataloaders(
+            DataLoader(train, batch_size=settings.batch_size, shuffle=True, generator=order)
+        )
+        val_loader = None
+        if val is not None:
+            val_loader = fabric.setup_dataloaders(DataLoader(val, batch_size=settings.batch_size))
+
+    state = _fresh_state(settings, seed, has_val=val is not None)
+    resumed_from = None
+    if ckpt_dir is not None and (ckpt_dir / "last.pt").exists():
+        state = _load_checkpoint(ckpt_dir / "last.pt", state, fabric, model, optimizer)
+        order.set_state(state.pop("generator"))
+        resumed_from = state["epoch"]
+    if state["finished"]:
+        return _result(model, state, resumed_from, state["wall_time_s"])
+
+    rng_devices = [fabric.device] if fabric.device.type == "cuda" else []
+    with torch.random.fork_rng(devices=rng_devices):
+        _restore_global_rng(state.pop("rng"), seed, fabric.device)
+        for epoch in range(state["epoch"] + 1, settings.max_epochs + 1):
+            t0 = time.perf_counter()
+            model.train()
+            train_loss = _run_epoch(fabric, model, loss_fn, train_loader, optimizer)
+            val_loss = None
+            if val_loader is not None:
+                model.eval()
+                with torch.no_grad():
+                    val_loss = _run_epoch(fabric, model, loss_fn, val_loader, None)
+            if not math.isfinite(train_loss) or not math.isfinite(val_loss or 0.0):
+                where = f"; the last good checkpoint is {ckpt_dir / 'last.pt'}" if ckpt_dir else ""
+                raise TrainingDiverged(
+                    f"training diverged at epoch {epoch}: train_loss={train_loss}, "
+                    f"val_loss={val_loss} (try a smaller learning_rate){where}"
+                )
+            record = {
+                "epoch": epoch,
+                "train_loss": train_loss,
+                "val_loss": val_loss,
+                "lr": optimizer.param_groups[0]["lr"],
+                "time_s": time.perf_counter() - t0,
+            }
+            _update_state(state, record, model, settings)
+            now = time.perf_counter()
+            state["wall_time_s"] += now - start  # includes this call's setup time
+            start = now
+            if ckpt_dir is not None:
+                _save_checkpoint(ckpt_dir, state, model, optimizer, order, fabric)
+            if log_path is not None:
+                _write_log(Path(log_path), state["history"])
+            if on_epoch is not None:
+                on_epoch({**record, "max_epochs": settings.max_epochs})
+            if state["finished"]:
+                break
+    return _result(model, state, resumed_from, state["wall_time_s"])
+
+
+def _run_epoch(
+    fabric: Fabric,
+    model: nn.Module,
+    loss_fn: LossFn,
+    loader: Iterator[Any],
+    optimizer: torch.optim.Optimizer | None,
+) -> float:
+    """One pass over ``loader``; one optimizer step per batch unless ``optimizer`` is None.
+
+    Returns the sample-weighted mean loss.
+    """
+    convert = fabric.strategy.precision.convert_input
+    total, count = torch.zeros((), dtype=torch.float64, device=fabric.device), 0
+    for batch in loader:
+        batch = convert(batch)
+        with fabric.autocast():
+            loss = loss_fn(model, batch)
+        if optimizer is not None:
+            optimizer.zero_grad()
+            fabric.backward(loss)
+            optimizer.step()
+        n = _batch_len(batch)
+        total += loss.detach().double() * n
+        count += n
+    return float(total) / count
+
+
+def _update_state(
+    state: dict[str, Any], record: dict[str, Any], model: nn.Module, settings: FitSettings
+) -> None:
+    """Append ``record`` to the history and advance best weights and early stopping."""
+    state["history"].append(record)
+    state["epoch"] = epoch = record["epoch"]
+    val_loss = record["val_loss"]
+    if val_loss is None:
+        state["best_epoch"] = epoch
+    elif val_loss < state["best_val_loss"] - settings.min_delta:
+        state["best_epoch"], state["best_val_loss"], state["bad_epochs"] = epoch, val_loss, 0
+        state["best_model"] = _clone_state(model.state_dict())
+    else:
+        state["bad_epochs"] += 1
+    patience_out = settings.patience is not None and state["bad_epochs"] >= settings.patience
+    state["stopped_early"] = patience_out and epoch < settings.max_epochs
+    state["finished"] = patience_out or epoch >= settings.max_epochs
+
+
+def _result(
+    model: nn.Module, state: dict[str, Any], resumed_from: int | None, wall_time_s: float
+) -> FitResult:
+    if state["best_model"] is not None:
+        model.load_state_dict(state["best_model"])
+    model.eval()
+    return FitResult(
+        model=model,
+        history=[dict(r) for r in state["history"]],
+        best_epoch=state["best_epoch"],
+        best_val_loss=state["best_val_loss"] if state["has_val"] else None,
+        stopped_early=state["stopped_early"],
+        resumed_from=resumed_from,
+        wall_time_s=wall_time_s,
+    )
+
+
+# --- state, checkpoints and logs -------------------------------------------------------
+
+
+def _fresh_state(settings: FitSettings, seed: int, *, has_val: bool) -> dict[str, Any]:
+    return {
+        "format": _CHECKPOINT_FORMAT,
+        "settings": settings.model_dump(),
+        "seed": int(seed),
+        "has_val": has_val,
+        "epoch": 0,
+        "finished": False,
+        "stopped_early": False,
+        "best_epoch": 0,
+        "best_val_loss": math.inf,
+        "bad_epochs": 0,
+        "best_model": None,
+        "history": [],
+        "rng": None,
+        "wall_time_s": 0.0,
+    }
+
+
+def _save_checkpoint(
+    ckpt_dir: Path,
+    state: dict[str, Any],
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    order: torch.Generator,
+    fabric: Fabric,
+) -> None:
+    """Write ``last.pt`` (everything to resume) and ``best.pt`` (best weights), atomically."""
+    rng = {"cpu": torch.get_rng_state()}
+    if fabric.device.type == "cuda":
+        rng["cuda"] = torch.cuda.get_rng_state(fabric.device)
+    payload = {
+        **state,
+        "model": model.state_dict(),
+        "optimizer": optimizer.state_dict(),
+        "precision_plugin": fabric.strategy.precision.state_dict(),
+        "generator": order.get_state(),
+        "rng": rng,
+    }
+    with atomic_path(ckpt_dir / "last.pt") as tmp:
+        torch.save(payload, tmp)
+    improved = state["best_epoch"] == state["epoch"]
+    if improved or not (ckpt_dir / "best.pt").exists():
+        best = state["best_model"] if state["best_model"] is not None else model.state_dict()
+        with atomic_path(ckpt_dir / "best.pt") as tmp:
+            torch.save(best, tmp)
+
+
+def _load_checkpoint(
+    path: Path,
+    fresh: dict[str, Any],
+    fabric: Fabric,
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+) -> dict[str, Any]:
+    """Restore model, optimizer and precision plugin from ``path``; return the loop state.
+
+    ``fresh`` is the state a new run would start from; its settings, seed and use of a
+    validation set must match the checkpoint's.
+    """
+    payload = torch.load(path, map_location="cpu", weights_only=True)
+    if payload.get("format") != _CHECKPOINT_FORMAT:
+        raise ValueError(
+            f"{path} is not a physml fit checkpoint (format {payload.get('format')!r})"
+        )
+    stored, now = payload["settings"], fresh["settings"]
+    diffs = [
+        f"{k}: stored {stored.get(k)!r}, now {v!r}" for k, v in now.items() if stored.get(k) != v
+    ]
+    diffs += [
+        f"{k}: stored {payload.get(k)!r}, now {fresh[k]!r}"
+        for k in ("seed", "has_val")
+        if payload.get(k) != fresh[k]
+    ]
+    if diffs:
+        raise ValueError(
+            f"cannot resume from {path}: it was written with other settings "
+            f"({'; '.join(diffs)}); use a fresh checkpoint_dir"
+        )
+    # Loaded after fabric.setup so tensors are copied at the training dtype (float64 stays exact).
+    model.load_state_dict(payload.pop("model"))
+    optimizer.load_state_dict(payload.pop("optimizer"))
+    fabric.strategy.precision.load_state_dict(payload.pop("precision_plugin"))
+    return payload
+
+
+def _restore_global_rng(rng: Mapping[str, torch.Tensor] | None, seed: int, dev: torch.device):
+    """Seed torch's (forked) global generator for a fresh run, or restore it on resume."""
+    if rng is None:
+        torch.manual_seed(int(np.random.SeedSequence([seed, 1]).generate_state(1)[0]))
+        return
+    torch.set_rng_state(rng["cpu"])
+    if "cuda" in rng and dev.type == "cuda":
+        torch.cuda.set_rng_state(rng["cuda"], dev)
+
+
+def _write_log(path: Path, history: list[dict[str, Any]]) -> None:
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=LOG_COLUMNS)
+        writer.writeheader()
+        for record in history:
+            writer.writerow({k: ("" if record[k] is None else record[k]) for k in LOG_COLUMNS})
+
+
+# --- small helpers -------------------------------------------------------------------------
+
+
+def _clone_state(state_dict: Mapping[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    return {k: v.detach().clone() for k, v in state_dict.items()}
+
+
+def _batch_len(batch: Any) -> int:
+    """Number of samples in a batch: the leading size of its first tensor."""
+    if isinstance(batch, torch.Tensor):
+        return batch.shape[0] if batch.ndim else 1
+    if isinstance(batch, (Mapping, list, tuple)):
+        for item in batch.values() if isinstance(batch, Mapping) else batch:
+            with contextlib.suppress(TypeError):
+                return _batch_len(item)
+    raise TypeError(f"cannot find a tensor in a batch of type {type(batch).__name__}")
+
+
+def _check_inputs(train: Dataset, val: Dataset | None, seed: int) -> None:
+    if len(train) == 0:  # type: ignore[arg-type]
+        raise ValueError("train is empty; fit needs at least one training sample")
+    if val is not None and len(val) == 0:  # type: ignore[arg-type]
+        raise ValueError("val is empty; pass val=None to train without validation")
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise ValueError(f"seed={seed!r} must be a non-negative integer")
+
+
+@contextlib.contextmanager
+def _quiet_lightning() -> Iterator[None]:
+    """Silence Lightning's start-up chatter (info logs, PossibleUserWarning) for this block only.
+
+    Real warnings (e.g. ``16-mixed`` falling back to bf16 on CPU) still reach the user.
+    """
+    loggers = {logging.getLogger("lightning.fabric.utilities.rank_zero"), _lu_rank_zero.log}
+    levels = {lg: lg.level for lg in loggers}
+    for lg in loggers:
+        lg.setLevel(logging.WARNING)
+    try:
+        with warnings.catch_warnings():
+            warnings.filterwarnings("ignore", category=PossibleUserWarning)
+            yield
+    finally:
+        for lg, level in levels.items():
+            lg.setLevel(level)
