@@ -326,3 +326,176 @@ def test_import_does_not_compile():
         "assert 'torch' not in sys.modules"
     )
     subprocess.run([sys.executable, "-c", code], check=True)
+
+
+# --------------------------------------------------------------------------- multispin kernel
+
+
+def _random_spins(rng, batch: int, L: int) -> np.ndarray:
+    return (2 * rng.integers(0, 2, size=(batch, L, L)) - 1).astype(np.int8)
+
+
+def test_multispin_pack_unpack_round_trip():
+    from physml.sim import _ising_multispin as ms
+
+    rng = np.random.default_rng(0)
+    spins = _random_spins(rng, 128, 6)
+    packed = np.empty((2, 6, 6), dtype=np.uint64)
+    ms.pack(spins, packed)
+    # bit r of group g is lattice 64 g + r, set for spin -1
+    bits = (packed[:, None] >> np.arange(64, dtype=np.uint64)[None, :, None, None]) & np.uint64(1)
+    np.testing.assert_array_equal(bits.reshape(128, 6, 6), (spins < 0).astype(np.uint64))
+    back = np.zeros_like(spins)
+    ms.unpack(packed, back)
+    np.testing.assert_array_equal(back, spins)
+
+
+@pytest.mark.parametrize("T", [1.8, TC, 3.0])
+def test_multispin_matches_enumeration_L4(T):
+    rng = np.random.default_rng(12)
+    spins = _random_spins(rng, 64 * 128, 4)
+    ising.metropolis(spins, T, 200, rng, multispin=True)
+    ex = ising.enumerate_exact(4, T)
+    assert _z(ising.energy(spins), ex["energy"]) < N_SIGMA
+    assert _z(ising.abs_magnetization(spins), ex["abs_magnetization"]) < N_SIGMA
+    assert _z(ising.magnetization(spins) ** 2, ex["m2"]) < N_SIGMA
+
+
+@pytest.mark.parametrize("T", [1.5, 2.5])
+def test_multispin_boltzmann_histogram_per_replica_L2(T):
+    """Final states are Boltzmann-distributed for every bit position (replica) separately."""
+    L, n_groups = 2, 1000
+    rng = np.random.default_rng(8)
+    spins = _random_spins(rng, 64 * n_groups, L)
+    ising.metropolis(spins, T, 40, rng, multispin=True)
+    assert _chi_square_pvalue(spins, L, T) > 1e-3
+    per_replica = spins.reshape(n_groups, 64, L, L)
+    pvalues = [_chi_square_pvalue(per_replica[:, r], L, T) for r in range(64)]
+    assert stats.combine_pvalues(pvalues).pvalue > 1e-3
+
+
+def test_multispin_energy_histogram_L4():
+    """The distribution of energy levels on the 4 x 4 torus matches enumeration."""
+    L, T = 4, 2.3
+    rng = np.random.default_rng(9)
+    spins = _random_spins(rng, 64 * 400, L)
+    ising.metropolis(spins, T, 100, rng, multispin=True)
+    configs = ising._all_configurations(L)
+    e_all = np.round(ising.energy(configs) * L * L).astype(int)
+    logw = -e_all / T
+    levels, inverse = np.unique(e_all, return_inverse=True)
+    p = np.bincount(inverse, weights=np.exp(logw - logw.max()))
+    p /= p.sum()
+    e = np.round(ising.energy(spins) * L * L).astype(int)
+    counts = np.array([(e == lv).sum() for lv in levels])
+    expected = p * len(spins)
+    rich = expected >= 5
+    obs = np.append(counts[rich], counts[~rich].sum())
+    exp = np.append(expected[rich], expected[~rich].sum())
+    assert counts.sum() == len(spins)
+    assert stats.chisquare(obs, exp).pvalue > 1e-3
+
+
+def test_multispin_replicas_are_independent():
+    """From one shared start, the 64 replicas of a word decorrelate and never coalesce."""
+    L, T, n_groups = 8, 2.6, 256
+    rng = np.random.default_rng(4)
+    start = _random_spins(rng, 1, L)
+    spins = np.repeat(start, 64 * n_groups, axis=0)
+    ising.metropolis(spins, T, 100, rng, multispin=True)
+    m = ising.magnetization(spins).reshape(n_groups, 64)
+    # Var(mean of 64) = Var(m) (1 + 63 rho) / 64: the ratio is 1 for independent replicas
+    ratio = 64 * m.mean(axis=1).var(ddof=1) / m.var(ddof=1)
+    assert abs(ratio - 1) < N_SIGMA * math.sqrt(2 / (n_groups - 1))
+    # neighbouring bits (replicas r and r + 1): no correlation, no identical states
+    corr = np.corrcoef(m[:, :-1].ravel(), m[:, 1:].ravel())[0, 1]
+    assert abs(corr) < N_SIGMA / math.sqrt(m[:, 1:].size)
+    # identical final states of bits r, r + 1 no more often than of independent lattices
+    # (same bit, neighbouring groups), which happens by chance for near-ordered states
+    words = spins.reshape(n_groups, 64, L * L)
+    same_bits = (words[:, :-1] == words[:, 1:]).all(axis=2).sum()
+    same_groups = (words[:-1] == words[1:]).all(axis=2).sum()
+    assert same_bits <= same_groups + N_SIGMA * math.sqrt(same_groups + 1)
+
+
+def test_multispin_agrees_with_scalar_kernel_L16():
+    L, T, batch = 16, 2.3, 64 * 8
+    a = np.ones((batch, L, L), dtype=np.int8)
+    b = np.ones((batch, L, L), dtype=np.int8)
+    ising.metropolis(a, T, 600, 1, multispin=True)
+    ising.metropolis(b, T, 600, 2, multispin=False)
+    for f in (ising.energy, ising.abs_magnetization):
+        fa, fb = f(a), f(b)
+        err = math.hypot(fa.std() / math.sqrt(batch), fb.std() / math.sqrt(batch))
+        assert abs(fa.mean() - fb.mean()) < N_SIGMA * err
+    e_exact = ising.exact_energy(L, T)
+    assert _z(ising.energy(a), e_exact) < N_SIGMA
+    assert _z(ising.energy(b), e_exact) < N_SIGMA
+
+
+def test_multispin_determinism_and_threads():
+    start = _random_spins(np.random.default_rng(1), 64 * 2 + 3, 16)  # 2 groups + remainder
+    n_default = numba.get_num_threads()
+    results = []
+    try:
+        for n in (1, min(2, numba.config.NUMBA_NUM_THREADS)):
+            numba.set_num_threads(n)
+            results.append(ising.metropolis(start.copy(), 2.3, 10, 3))
+    finally:
+        numba.set_num_threads(n_default)
+    np.testing.assert_array_equal(results[0], results[1])
+    # the group-parallel and row-parallel multispin kernels use the same streams
+    from physml.sim import _ising_multispin as ms
+
+    packed = np.empty((2, 16, 16), dtype=np.uint64)
+    ms.pack(start[:128], packed)
+    bits = ms.threshold_bits(np.array([123456789, 987654321], dtype=np.uint64))
+    a, b = packed.copy(), packed.copy()
+    ms.metropolis_groups(a, bits, bits[::-1].copy(), np.uint64(5), 7)
+    ms.metropolis_packed(b, bits, bits[::-1].copy(), np.uint64(5), 7)
+    np.testing.assert_array_equal(a, b)
+    # auto = multispin for the full groups, the scalar kernel for the remainder
+    forced = ising.metropolis(start.copy(), 2.3, 10, 3, multispin=True)
+    np.testing.assert_array_equal(results[0], forced)
+    scalar = ising.metropolis(start.copy(), 2.3, 10, 3, multispin=False)
+    assert not np.array_equal(results[0][:128], scalar[:128])
+    np.testing.assert_array_equal(
+        results[0][128:], ising.metropolis(start[128:].copy(), 2.3, 10, 3)
+    )
+    assert not np.array_equal(results[0], ising.metropolis(start.copy(), 2.3, 10, 4))
+
+
+def test_multispin_routing_of_mixed_temperatures():
+    """Groups with mixed temperatures go to the scalar kernel, the others stay multispin."""
+    rng = np.random.default_rng(2)
+    start = _random_spins(rng, 64 * 3, 8)
+    temps = np.full(64 * 3, 2.0)
+    temps[:64] = np.linspace(1.5, 3.0, 64)  # group 0 mixed; groups 1 and 2 uniform
+    out = ising.metropolis(start.copy(), temps, 5, 7)
+    np.testing.assert_array_equal(
+        out[:64], ising.metropolis(start[:64].copy(), temps[:64], 5, 7, multispin=False)
+    )
+    np.testing.assert_array_equal(
+        out[64:], ising.metropolis(start[64:].copy(), 2.0, 5, 7, multispin=True)
+    )
+    with pytest.raises(ValueError, match="share one temperature"):
+        ising.metropolis(start.copy(), temps, 1, 0, multispin=True)
+    with pytest.raises(ValueError, match="even L"):
+        ising.metropolis(np.ones((64, 5, 5), dtype=np.int8), 2.0, 1, 0, multispin=True)
+    with pytest.raises(ValueError, match="batch >= 64"):
+        ising.metropolis(np.ones((8, 4, 4), dtype=np.int8), 2.0, 1, 0, multispin=True)
+
+
+def test_scalar_row_and_lattice_parallel_paths_agree():
+    """metropolis picks the row- or lattice-parallel scalar kernel by batch size: same streams."""
+    from physml.sim import _ising_kernels as k
+
+    start = _random_spins(np.random.default_rng(3), 40, 8)
+    thr = np.full((40, 5), 2**32, dtype=np.uint64)
+    thr[:, 2] = 2**31
+    thr[:, 3] = ising._threshold(np.exp(-4.0 / 2.3))
+    thr[:, 4] = ising._threshold(np.exp(-8.0 / 2.3))
+    a, b = start.copy(), start.copy()
+    k.metropolis_rows(a, thr, np.uint64(9), 6)
+    k.metropolis_lattices(b, thr, np.uint64(9), 6)
+    np.testing.assert_array_equal(a, b)

@@ -54,7 +54,7 @@ __all__ = [
 
 #: Version of the simulator's output for a given seed; bump it whenever a change alters
 #: the numbers ``sample`` returns, so cached data from the old version is not reused.
-VERSION = "1"
+VERSION = "2"
 
 _ALGORITHMS = ("auto", "metropolis", "wolff")
 _TWO32 = 2.0**32
@@ -76,6 +76,13 @@ def _kernels():
     from physml.sim import _ising_kernels
 
     return _ising_kernels
+
+
+def _multispin():
+    """Import the multispin (64 replicas per uint64) kernels lazily."""
+    from physml.sim import _ising_multispin
+
+    return _ising_multispin
 
 
 def _is_int(x) -> bool:
@@ -150,20 +157,31 @@ def _threshold(p: np.ndarray) -> np.ndarray:
 # --------------------------------------------------------------------------- Monte Carlo
 
 
-def metropolis(spins: np.ndarray, temperature, n_sweeps: int, seed) -> np.ndarray:
+def metropolis(
+    spins: np.ndarray, temperature, n_sweeps: int, seed, *, multispin: bool | None = None
+) -> np.ndarray:
     """Checkerboard single-spin-flip Metropolis sweeps, in place.
 
     One sweep updates all sites of one checkerboard colour, then the other. The two
-    positive energy changes (Delta E = 4, 8) are accepted with exp(-Delta E / T) from a
-    precomputed table; random numbers come from one counter-based stream per
-    (sweep, colour, lattice, row). Moves with Delta E = 0 are accepted with probability
-    1/2 rather than 1 (still detailed balance): with a deterministic sweep order and
-    acceptance 1, zero-field configurations cycle deterministically and the chain is not
-    ergodic (on a 2 x 2 lattice a quarter of random starts never equilibrate; on larger
-    lattices e.g. width-2 diagonal stripes are trapped). For even L rows run in parallel;
-    for odd L (where same-coloured sites meet across the boundary) lattices run in
-    parallel with rows in order. Each step is an exact Metropolis update, so the
-    Boltzmann distribution is stationary.
+    positive energy changes (Delta E = 4, 8) are accepted with exp(-Delta E / T), truncated
+    to 32 bits (floor(p 2^32) / 2^32, within 2^-32 of p). Moves with Delta E = 0 are
+    accepted with probability 1/2 rather than 1 (still detailed balance): with a
+    deterministic sweep order and acceptance 1, zero-field configurations cycle
+    deterministically and the chain is not ergodic (on a 2 x 2 lattice a quarter of random
+    starts never equilibrate; on larger lattices e.g. width-2 diagonal stripes are
+    trapped). Each step is an exact Metropolis update, so the Boltzmann distribution is
+    stationary.
+
+    Two kernels implement this rule. The multispin kernel packs 64 lattices into one
+    uint64 per site and updates them with bitwise logic, each lattice with its own random
+    bits (never shared between lattices, so replicas stay independent); it is ~10x faster
+    per flip attempt and needs even L and groups of 64 consecutive lattices at one
+    temperature. The scalar kernel updates int8 lattices (rows or lattices in parallel; for
+    odd L, where same-coloured sites meet across the boundary, lattices in parallel with
+    rows in order). Both draw from counter-based streams named by (sweep, colour, lattice
+    or group of 64 among those the kernel updates, row), and the multispin streams under
+    a salted key, so results do not depend on the number of threads or on which loop is
+    parallel; the two kernels give different (equally valid) trajectories for one seed.
 
     Args:
         spins: int8 +-1, shape (batch, L, L), C-contiguous; updated in place.
@@ -172,6 +190,12 @@ def metropolis(spins: np.ndarray, temperature, n_sweeps: int, seed) -> np.ndarra
         n_sweeps: number of sweeps (>= 0).
         seed: int or ``numpy.random.Generator``. The same int reproduces the same
             trajectory; reuse a Generator across calls for fresh random numbers.
+        multispin: ``None`` (default) uses the multispin kernel for every group of 64
+            consecutive lattices ``spins[64 g : 64 g + 64]`` that share one temperature
+            when L is even, and the scalar kernel for the other lattices (the remainder
+            ``batch % 64`` included). ``True`` requires this for all full groups (raises
+            ``ValueError`` for odd L, batch < 64 or a group with mixed temperatures);
+            ``False`` uses the scalar kernel only.
 
     Returns:
         ``spins`` itself (same object), after the sweeps.
@@ -180,18 +204,96 @@ def metropolis(spins: np.ndarray, temperature, n_sweeps: int, seed) -> np.ndarra
     n_sweeps = _check_int("n_sweeps", n_sweeps, 0)
     t = _temperatures(temperature, spins.shape[0])
     key = _stream_key(seed)
+    if multispin not in (None, True, False):
+        raise ValueError(f"multispin={multispin!r} is not allowed: expected None, True or False")
+    groups = _multispin_groups(spins, t, multispin)
     if n_sweeps == 0 or spins.shape[0] == 0:
         return spins
+    batch = spins.shape[0]
+    scalar = np.ones(batch, dtype=bool)
+    if len(groups):
+        _metropolis_multispin(spins, t, n_sweeps, key, groups)
+        scalar[: 64 * (batch // 64)].reshape(-1, 64)[groups] = False
+    if scalar.all():
+        _metropolis_scalar(spins, t, n_sweeps, key)
+    elif scalar.any():
+        idx = np.flatnonzero(scalar)
+        if idx[-1] - idx[0] + 1 == len(idx):  # contiguous (usually the remainder): a view
+            _metropolis_scalar(spins[idx[0] : idx[-1] + 1], t[idx], n_sweeps, key)
+        else:
+            part = spins[idx]
+            _metropolis_scalar(part, t[idx], n_sweeps, key)
+            spins[idx] = part
+    return spins
+
+
+def _multispin_groups(spins: np.ndarray, t: np.ndarray, multispin: bool | None) -> np.ndarray:
+    """Indices g of the groups spins[64 g : 64 g + 64] the multispin kernel will update."""
+    batch, L = spins.shape[0], spins.shape[1]
+    n_groups = batch // 64
+    if multispin is False or (multispin is None and (L % 2 or n_groups == 0)):
+        return np.empty(0, dtype=np.int64)
+    if multispin and (L % 2 or n_groups == 0):
+        raise ValueError(
+            f"multispin=True is not allowed for spins of shape {spins.shape}: it needs even L "
+            "and batch >= 64"
+        )
+    tg = t[: 64 * n_groups].reshape(n_groups, 64)
+    uniform = np.all(tg == tg[:, :1], axis=1)
+    if multispin and not uniform.all():
+        raise ValueError(
+            "multispin=True is not allowed: lattices 64 g .. 64 g + 63 must share one "
+            f"temperature, but groups {np.flatnonzero(~uniform).tolist()} do not"
+        )
+    return np.flatnonzero(uniform)
+
+
+def _num_threads() -> int:
+    import numba
+
+    return numba.get_num_threads()
+
+
+def _metropolis_multispin(spins, t, n_sweeps: int, key, groups: np.ndarray) -> None:
+    """Multispin sweeps on the groups of 64 lattices ``groups`` (packing is internal)."""
+    ms = _multispin()
+    L = spins.shape[1]
+    tg = t[64 * groups]
+    bits4 = ms.threshold_bits(_threshold(np.exp(-4.0 / tg)))
+    bits8 = ms.threshold_bits(_threshold(np.exp(-8.0 / tg)))
+    key_ms = np.uint64(key ^ ms.KEY_SALT)
+    if np.array_equal(groups, np.arange(len(groups))):  # leading groups: a view, no copy
+        view = spins[: 64 * len(groups)]
+    else:
+        view = None
+    full = spins[: 64 * (spins.shape[0] // 64)].reshape(-1, 64, L, L)
+    sub = view if view is not None else full[groups].reshape(-1, L, L)
+    packed = np.empty((len(groups), L, L), dtype=np.uint64)
+    ms.pack(sub, packed)
+    # same streams either way: parallel over groups when there are enough of them (no
+    # launch per half-sweep), else over rows
+    if len(groups) >= 4 * _num_threads():
+        ms.metropolis_groups(packed, bits4, bits8, key_ms, n_sweeps)
+    else:
+        ms.metropolis_packed(packed, bits4, bits8, key_ms, n_sweeps)
+    ms.unpack(packed, sub)
+    if view is None:
+        full[groups] = sub.reshape(-1, 64, L, L)
+
+
+def _metropolis_scalar(spins, t, n_sweeps: int, key) -> None:
+    """The int8 kernel (one lattice at a time) on C-contiguous ``spins``."""
     thr = np.full((spins.shape[0], 5), 2**32, dtype=np.uint64)
-    thr[:, 2] = 2**31  # Delta E = 0: accept with 1/2, see docstring
+    thr[:, 2] = 2**31  # Delta E = 0: accept with 1/2, see metropolis
     thr[:, 3] = _threshold(np.exp(-4.0 / t))
     thr[:, 4] = _threshold(np.exp(-8.0 / t))
     k = _kernels()
-    if spins.shape[1] % 2 == 0:
+    # identical results either way for even L; parallel over lattices avoids a parallel
+    # launch per half-sweep when there are enough lattices to share out
+    if spins.shape[1] % 2 == 0 and spins.shape[0] < 4 * _num_threads():
         k.metropolis_rows(spins, thr, key, n_sweeps)
     else:
         k.metropolis_lattices(spins, thr, key, n_sweeps)
-    return spins
 
 
 def _wolff(spins, temperature, n_steps: int, key) -> np.ndarray:
@@ -285,6 +387,9 @@ def sample(
     ``"auto"`` uses Wolff below 1.25 T_c, where critical slowing down and the ordered
     phase make single-spin flips slow, and Metropolis above, where the correlation length
     is a few lattice spacings.
+
+    Metropolis chains run 64 to a uint64 word (multispin coding, see :func:`metropolis`)
+    when L is even, with the remainder ``n_chains % 64`` on the scalar kernel.
 
     The default ``n_equilibrate`` is 10 tau + 20 with tau = min(xi(T), L)^z, xi the exact
     correlation length of the infinite lattice and z = 2.17 (Metropolis) or 0.25 (Wolff).
