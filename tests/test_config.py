@@ -40,8 +40,10 @@ def test_parse_assignment_rejects_malformed(text: str) -> None:
 
 
 def test_layers_merge_in_order() -> None:
-    config = build_config(Settings, [{"sizes": [4]}, {"train": {"max_epochs": 3}},
-                                     parse_assignment("train.max_epochs=5")])
+    config = build_config(
+        Settings,
+        [{"sizes": [4]}, {"train": {"max_epochs": 3}}, parse_assignment("train.max_epochs=5")],
+    )
     assert config.sizes == [4]
     assert config.train.max_epochs == 5
     assert config.train.learning_rate == 1e-3

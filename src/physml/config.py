@@ -117,7 +117,8 @@ def _describe(error: Mapping[str, Any], model: type[pydantic.BaseModel]) -> str:
     name = ".".join(str(part) for part in loc)
     if error["type"] == "extra_forbidden":
         allowed = _fields_at(model, loc[:-1])
-        return f"unknown key '{name}'{closest(str(loc[-1]), allowed)}; allowed: {', '.join(allowed)}"
+        hint = closest(str(loc[-1]), allowed)
+        return f"unknown key '{name}'{hint}; allowed: {', '.join(allowed)}"
     value = error.get("input")
     shown = json.dumps(value) if isinstance(value, (int, float, str, list, bool)) else repr(value)
     if error["type"] == "missing":

@@ -44,8 +44,15 @@ class Maker:
 
 
 def run(tmp_path, maker, events=None, params=PARAMS, seed=0):
-    return cached("ising", "1", params, seed, maker, cache=tmp_path,
-                  on_event=None if events is None else events.append)
+    return cached(
+        "ising",
+        "1",
+        params,
+        seed,
+        maker,
+        cache=tmp_path,
+        on_event=None if events is None else events.append,
+    )
 
 
 def entry_path(tmp_path, params=PARAMS, seed=0):
@@ -78,8 +85,12 @@ def test_key_changes_with_every_field():
 def test_key_stable_across_ordering_and_numpy_types():
     base = cache_key("ising", "1", PARAMS, 0)
     reordered = dict(reversed(list(PARAMS.items())))
-    numpy_params = {"L": np.int64(8), "T": np.float64(2.269), "boundary": np.str_("periodic"),
-                    "grid": np.array([1.0, 2.0])}
+    numpy_params = {
+        "L": np.int64(8),
+        "T": np.float64(2.269),
+        "boundary": np.str_("periodic"),
+        "grid": np.array([1.0, 2.0]),
+    }
     assert cache_key("ising", "1", reordered, 0) == base
     assert cache_key("ising", "1", numpy_params, np.int32(0)) == base
     assert cache_key("ising", "1", {**PARAMS, "grid": [1.0, 2.0]}, 0) == base
@@ -267,8 +278,9 @@ def test_unwritable_cache_still_returns_data(tmp_path):
     maker, events = Maker(), []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        data = cached("ising", "1", PARAMS, 0, maker, cache=blocker / "cache",
-                      on_event=events.append)
+        data = cached(
+            "ising", "1", PARAMS, 0, maker, cache=blocker / "cache", on_event=events.append
+        )
     assert [w.category for w in caught] == [CacheWarning]
     assert "cache not written" in str(caught[0].message)
     assert caught[0].filename == __file__  # warning points at the caller

@@ -33,9 +33,10 @@ def test_extrapolation_recovers_exact_limit() -> None:
 
 def test_extrapolation_error_matches_scatter(rng: np.random.Generator) -> None:
     sizes = np.array([8, 12, 16, 24, 32, 48, 64])
-    estimates = [finite_size_extrapolation(sizes, 2.269 + 0.4 / sizes
-                                           + rng.normal(0, 0.01, sizes.size))
-                 for _ in range(400)]
+    estimates = [
+        finite_size_extrapolation(sizes, 2.269 + 0.4 / sizes + rng.normal(0, 0.01, sizes.size))
+        for _ in range(400)
+    ]
     values = np.array([e.value for e in estimates])
     mean_error = np.mean([e.error for e in estimates])
     assert abs(values.mean() - 2.269) < 4 * values.std() / 20

@@ -96,8 +96,12 @@ def test_mlp_init_schemes_set_weight_scale(init: str) -> None:
     torch.manual_seed(0)
     model = MLP(400, (400,), 1, init=init)
     std = model.net[0].weight.std().item()
-    expected = {"default": (1 / 400) ** 0.5 / 3 ** 0.5 * 1.0, "he": (2 / 400) ** 0.5,
-                "xavier": (2 / 800) ** 0.5, "lecun": (1 / 400) ** 0.5}[init]
+    expected = {
+        "default": (1 / 400) ** 0.5 / 3**0.5 * 1.0,
+        "he": (2 / 400) ** 0.5,
+        "xavier": (2 / 800) ** 0.5,
+        "lecun": (1 / 400) ** 0.5,
+    }[init]
     assert std == pytest.approx(expected, rel=0.05)
 
 

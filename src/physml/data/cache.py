@@ -109,10 +109,17 @@ def _identity(simulator: str, version: str, params: Mapping, seed: int) -> dict[
         raise TypeError(f"seed must be an int, got {seed!r}")
     if not isinstance(params, Mapping):
         raise TypeError(f"params must be a mapping, got {type(params).__name__}")
-    fields = {"simulator": simulator, "version": version, "seed": int(seed),
-              "params": _canonical(params, "params")}
-    return {**fields, "params": _dumps(fields["params"]),
-            "key": hashlib.sha256(_dumps(fields).encode()).hexdigest()}
+    fields = {
+        "simulator": simulator,
+        "version": version,
+        "seed": int(seed),
+        "params": _canonical(params, "params"),
+    }
+    return {
+        **fields,
+        "params": _dumps(fields["params"]),
+        "key": hashlib.sha256(_dumps(fields).encode()).hexdigest(),
+    }
 
 
 def cache_key(simulator: str, version: str, params: Mapping, seed: int) -> str:
@@ -139,8 +146,9 @@ def _compressible(a: np.ndarray) -> bool:
     return a.dtype.kind in _COMPRESSED_KINDS and a.ndim > 0 and a.size > 0
 
 
-def write_entry(path: str | os.PathLike[str], arrays: Mapping[str, Any],
-                attrs: Mapping[str, Any]) -> None:
+def write_entry(
+    path: str | os.PathLike[str], arrays: Mapping[str, Any], attrs: Mapping[str, Any]
+) -> None:
     """Atomically write ``arrays`` and ``attrs`` to the HDF5 file ``path``, with checksums.
 
     Args:
@@ -161,8 +169,10 @@ def write_entry(path: str | os.PathLike[str], arrays: Mapping[str, Any],
             raise TypeError(f"array {name!r} has dtype {a.dtype}, which the cache cannot store")
     if "manifest" in attrs:
         raise ValueError("attribute name 'manifest' is reserved")
-    manifest = {name: {"dtype": a.dtype.str, "shape": list(a.shape), "sha256": _sha256(a)}
-                for name, a in arrays.items()}
+    manifest = {
+        name: {"dtype": a.dtype.str, "shape": list(a.shape), "sha256": _sha256(a)}
+        for name, a in arrays.items()
+    }
     try:
         with atomic_path(path) as tmp, h5py.File(tmp, "w") as f:
             for name, a in arrays.items():
@@ -191,21 +201,26 @@ def read_entry(path: str | os.PathLike[str]) -> tuple[dict[str, np.ndarray], dic
             attrs = {k: v.item() if isinstance(v, np.generic) else v for k, v in f.attrs.items()}
             manifest = json.loads(attrs.pop("manifest"))
             if set(f.keys()) != set(manifest):
-                raise CacheError(f"cache entry {path}: datasets {sorted(f.keys())} "
-                                 f"do not match manifest {sorted(manifest)}")
+                raise CacheError(
+                    f"cache entry {path}: datasets {sorted(f.keys())} "
+                    f"do not match manifest {sorted(manifest)}"
+                )
             for where in manifest:
                 arrays[where] = np.asarray(f[where][()])
     except CacheError:
         raise
     except (OSError, KeyError, ValueError, TypeError, RuntimeError) as e:
         what = "file" if where is None else f"array {where!r}"
-        raise CacheError(f"cache entry {path}: {what} is unreadable: "
-                         f"{type(e).__name__}: {e}") from e
+        raise CacheError(
+            f"cache entry {path}: {what} is unreadable: {type(e).__name__}: {e}"
+        ) from e
     for name, a in arrays.items():
         rec = manifest[name]
         if a.dtype.str != rec["dtype"] or list(a.shape) != rec["shape"]:
-            raise CacheError(f"cache entry {path}: array {name!r} is {a.dtype.str}{a.shape}, "
-                             f"manifest says {rec['dtype']}{tuple(rec['shape'])}")
+            raise CacheError(
+                f"cache entry {path}: array {name!r} is {a.dtype.str}{a.shape}, "
+                f"manifest says {rec['dtype']}{tuple(rec['shape'])}"
+            )
         if _sha256(a) != rec["sha256"]:
             raise CacheError(f"cache entry {path}: array {name!r} fails its sha256 checksum")
     return arrays, attrs
@@ -270,8 +285,12 @@ def cached(
         raise TypeError(f"make() must return a mapping name -> array, got {type(result).__name__}")
     arrays = {name: np.asarray(a) for name, a in result.items()}
     seed_attr = ident["seed"] if -(2**63) <= ident["seed"] < 2**63 else str(ident["seed"])
-    attrs = {**ident, "seed": seed_attr, "physml_version": __version__,
-             "created": datetime.now(timezone.utc).isoformat(timespec="seconds")}
+    attrs = {
+        **ident,
+        "seed": seed_attr,
+        "physml_version": __version__,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
     try:
         write_entry(path, arrays, attrs)
     except CacheError as e:

@@ -27,7 +27,9 @@ def crossing_point(x: np.ndarray, y: np.ndarray, level: float = 0.5) -> float:
     x = np.asarray(x, dtype=float)
     d = np.asarray(y, dtype=float) - level
     if x.shape != d.shape or x.ndim != 1 or x.size < 2:
-        raise ValueError(f"x and y must be 1-D arrays of equal length >= 2, got {x.shape}, {d.shape}")
+        raise ValueError(
+            f"x and y must be 1-D arrays of equal length >= 2, got {x.shape}, {d.shape}"
+        )
     changes = np.flatnonzero(np.sign(d[:-1]) * np.sign(d[1:]) < 0)
     exact = x[d == 0]
     if changes.size == 0:
@@ -72,7 +74,10 @@ def finite_size_extrapolation(
     if not np.all(np.isfinite(values)):
         return Extrapolation(math.nan, math.nan, math.nan, nu)
     design = np.stack([np.ones_like(sizes), sizes ** (-1.0 / nu)], axis=1)
-    weights = np.ones_like(values) if errors is None else 1.0 / np.maximum(np.asarray(errors), 1e-12) ** 2
+    if errors is None:
+        weights = np.ones_like(values)
+    else:
+        weights = 1.0 / np.maximum(np.asarray(errors, dtype=float), 1e-12) ** 2
     sw = np.sqrt(weights)
     coef, *_ = np.linalg.lstsq(design * sw[:, None], values * sw, rcond=None)
     cov = np.linalg.inv(design.T @ (design * weights[:, None]))

@@ -56,8 +56,9 @@ class LatticeCNN(nn.Module):
         layers: list[nn.Module] = []
         c_in = in_channels
         for c_out in channels:
-            conv = nn.Conv2d(c_in, c_out, kernel_size, padding=kernel_size // 2,
-                             padding_mode="circular")
+            conv = nn.Conv2d(
+                c_in, c_out, kernel_size, padding=kernel_size // 2, padding_mode="circular"
+            )
             layers += [conv, nn.ReLU()]
             c_in = c_out
         self.features = nn.Sequential(*layers)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import math
 from collections.abc import Sequence
 
@@ -72,7 +73,7 @@ class MLP(nn.Module):
             raise ValueError(f"init={init!r}; allowed: {', '.join(INITS)}")
         widths = [in_features, *hidden, out_features]
         layers: list[nn.Module] = []
-        for i, (n_in, n_out) in enumerate(zip(widths[:-1], widths[1:], strict=True)):
+        for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
             layers.append(nn.Linear(n_in, n_out))
             if i < len(widths) - 2:
                 layers.append(ACTIVATIONS[activation]())

@@ -1,0 +1,178 @@
+"""The ``physml`` command: list, run, info, bench.
+
+Heavy libraries (torch, Lightning, numba) are imported inside the commands that need
+them, so ``physml list`` and ``physml --help`` answer at once. A user error (unknown
+task, bad value, malformed YAML) prints one line and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from physml.config import ConfigError, closest
+
+__all__ = ["app"]
+
+app = typer.Typer(
+    name="physml",
+    help="Machine learning for physics, measured against the physics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+console = Console()
+errors = Console(stderr=True)
+
+BENCHMARKS = {"ising": "physml.bench.ising"}
+
+
+def _fail(message: str, code: int = 2) -> typer.Exit:
+    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    return typer.Exit(code)
+
+
+@contextlib.contextmanager
+def _user_errors() -> Iterator[None]:
+    """Turn configuration errors into one line and exit status 2; show warnings briefly."""
+
+    def show(message, category, filename, lineno, file=None, line=None):
+        errors.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+
+    previous = warnings.showwarning
+    warnings.showwarning = show
+    try:
+        yield
+    except ConfigError as err:
+        raise _fail(str(err)) from None
+    finally:
+        warnings.showwarning = previous
+
+
+@app.command("list")
+def list_tasks() -> None:
+    """List the tasks, their methods (* = default) and their references."""
+    from physml.tasks.registry import TASKS
+
+    table = Table(title="physml tasks", title_justify="left")
+    for column in ("task", "methods", "reference", "source", "what"):
+        table.add_column(column, overflow="fold")
+    for task in TASKS.values():
+        methods = ", ".join(m + ("*" if m == task.default_method else "") for m in task.methods)
+        ref = task.reference
+        table.add_row(
+            task.name, methods, f"{ref.name} = {ref.value:.6g} {ref.unit}", ref.source, task.summary
+        )
+    console.print(table)
+
+
+@app.command()
+def run(
+    task: Annotated[str | None, typer.Argument(help="task name (see physml list)")] = None,
+    method: Annotated[str | None, typer.Option("--method", "-m", help="method")] = None,
+    preset: Annotated[str, typer.Option(help="quick (default, ~1 min) or full")] = "quick",
+    set_: Annotated[
+        list[str] | None,
+        typer.Option(
+            "--set",
+            help="override a setting: KEY=VALUE (repeatable; dotted keys: train.max_epochs=5)",
+        ),
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML file of settings")] = None,
+    seed: Annotated[int, typer.Option(help="master seed of the run")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    out: Annotated[Path, typer.Option(help="root of the run directories")] = Path("runs"),
+    resume: Annotated[Path | None, typer.Option(help="finish an interrupted run directory")] = None,
+) -> None:
+    """Simulate, train and evaluate a task; print metric | value | reference | gap."""
+    from physml.cli.report import metrics_table, progress_bars
+    from physml.tasks import runner
+
+    with _user_errors():
+        if resume is None and task is None:
+            raise ConfigError("name a task (see 'physml list') or give --resume RUN_DIR")
+        if resume is not None and task is not None:
+            raise ConfigError("give either a task or --resume RUN_DIR, not both")
+        if resume is None:
+            runner.resolve(task, method, preset, config_file=config, overrides=set_ or ())
+        with progress_bars(console) as factory:
+            log = lambda message: console.print(f"  {message}", highlight=False)  # noqa: E731
+            if resume is not None:
+                record = runner.resume(resume, log=log, progress_factory=factory)
+            else:
+                record = runner.run(
+                    task,
+                    method,
+                    preset,
+                    config_file=config,
+                    overrides=set_ or (),
+                    seed=seed,
+                    device=device,
+                    out=out,
+                    log=log,
+                    progress_factory=factory,
+                )
+    title = (
+        f"{record.task} · {record.method} · preset {record.preset} · seed {record.seed} · "
+        f"{record.device} · {record.wall_time_s:.1f} s"
+    )
+    console.print(metrics_table(record.metrics, title))
+    console.print(f"run directory: {record.run_dir}", highlight=False)
+
+
+@app.command()
+def info() -> None:
+    """Versions, compute device and cache location."""
+    import torch
+
+    from physml.data import cache_dir
+    from physml.tasks.runner import versions
+
+    table = Table(show_header=False)
+    for name, version in versions().items():
+        table.add_row(name, version)
+    cuda = torch.cuda.is_available()
+    table.add_row("device (auto)", "cuda: " + torch.cuda.get_device_name(0) if cuda else "cpu")
+    table.add_row("cpu threads", f"torch {torch.get_num_threads()}, os {os.cpu_count()}")
+    table.add_row("cache", f"{cache_dir()}  (set PHYSML_CACHE to move it)")
+    console.print(table)
+
+
+@app.command()
+def bench(
+    name: Annotated[str, typer.Argument(help=f"benchmark: {', '.join(BENCHMARKS)}")],
+    quick: Annotated[bool, typer.Option(help="fewer repeats, smaller sizes")] = False,
+) -> None:
+    """Measure speed against a baseline run in the same process; print ratios."""
+    import importlib
+
+    if name not in BENCHMARKS:
+        raise _fail(
+            f"unknown benchmark '{name}'{closest(name, BENCHMARKS)}; "
+            f"available: {', '.join(BENCHMARKS)}"
+        )
+    module = importlib.import_module(BENCHMARKS[name])
+    rows = module.run(quick=quick)
+    table = Table(title=f"physml bench {name}", title_justify="left")
+    for column in rows[0]:
+        table.add_column(str(column), justify="right")
+    for row in rows:
+        table.add_row(*(str(v) for v in row.values()))
+    console.print(table)
+
+
+def main() -> None:  # pragma: no cover - console entry point alias
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

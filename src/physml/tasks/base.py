@@ -1,0 +1,131 @@
+"""What a task is: data from a simulator, methods, a reference, an evaluation.
+
+A :class:`Task` names its physics problem, its headline :class:`Reference`, its
+:class:`Method` s and the pydantic settings of each; :meth:`Task.config_model` joins the
+task's settings with the chosen method's ``model`` section (and a ``train`` section for
+gradient-trained methods) into one typed configuration. :meth:`Task.run` receives that
+configuration and a :class:`RunContext` and returns the metrics.
+"""
+
+from __future__ import annotations
+
+import abc
+import contextlib
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, ClassVar, Protocol
+
+import pydantic
+
+from physml.metrics import Metric
+from physml.train.settings import FitSettings
+
+__all__ = ["Method", "ProgressBar", "Reference", "RunContext", "Task"]
+
+
+@dataclass(frozen=True)
+class Reference:
+    """The exact or optimal value a task's headline result is measured against."""
+
+    name: str
+    value: float
+    unit: str
+    source: str
+
+
+@dataclass(frozen=True)
+class Method:
+    """A way to solve a task.
+
+    Attributes:
+        name: short name used on the command line (``--method cnn``).
+        summary: one line for ``physml list``.
+        settings: pydantic model of the method's ``model`` section.
+        trained: whether it is fitted by gradient descent (adds a ``train`` section).
+        presets: per-preset overrides of the method's sections, e.g.
+            ``{"full": {"train": {"max_epochs": 60}}}``.
+    """
+
+    name: str
+    summary: str
+    settings: type[pydantic.BaseModel]
+    trained: bool = True
+    presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+
+class ProgressBar(Protocol):
+    def advance(self, amount: float = 1) -> None: ...
+
+
+class _NoProgress:
+    def advance(self, amount: float = 1) -> None:
+        pass
+
+
+@dataclass
+class RunContext:
+    """What a running task may use besides its configuration.
+
+    Attributes:
+        run_dir: the run directory (``plots/`` and ``checkpoints/`` go beneath it).
+        seed: the run's master seed; derive every generator from it.
+        device: resolved torch device, "cpu" or "cuda".
+        log: prints one line for the user (cache hits, per-size results).
+        progress_factory: ``(description, total) -> context manager yielding a bar``.
+    """
+
+    run_dir: Path
+    seed: int
+    device: str = "cpu"
+    log: Callable[[str], None] = lambda message: None
+    progress_factory: (
+        Callable[[str, float], contextlib.AbstractContextManager[ProgressBar]] | None
+    ) = None
+
+    @contextlib.contextmanager
+    def progress(self, description: str, total: float) -> Iterator[ProgressBar]:
+        """A progress bar for ``total`` steps (a no-op outside the CLI)."""
+        if self.progress_factory is None:
+            yield _NoProgress()
+        else:
+            with self.progress_factory(description, total) as bar:
+                yield bar
+
+    @property
+    def plot_dir(self) -> Path:
+        return self.run_dir / "plots"
+
+    @property
+    def checkpoint_dir(self) -> Path:
+        return self.run_dir / "checkpoints"
+
+
+class Task(abc.ABC):
+    """A physics problem users run with ``physml run NAME``."""
+
+    name: ClassVar[str]
+    summary: ClassVar[str]
+    reference: ClassVar[Reference]
+    settings: ClassVar[type[pydantic.BaseModel]]
+    methods: ClassVar[Mapping[str, Method]]
+    default_method: ClassVar[str]
+    #: Overrides of the task's own settings per preset; "quick" is the default preset.
+    presets: ClassVar[Mapping[str, Mapping[str, Any]]] = {"quick": {}, "full": {}}
+
+    def config_model(self, method: str) -> type[pydantic.BaseModel]:
+        """The typed configuration of this task run with ``method``."""
+        spec = self.methods[method]
+        sections: dict[str, Any] = {"model": (spec.settings, spec.settings())}
+        if spec.trained:
+            sections["train"] = (FitSettings, FitSettings())
+        name = f"{type(self).__name__}{spec.name.title().replace('-', '')}Config"
+        return pydantic.create_model(name, __base__=self.settings, **sections)
+
+    def preset_layers(self, method: str, preset: str) -> list[Mapping[str, Any]]:
+        """The overrides a preset applies, task first, then the method's sections."""
+        return [self.presets.get(preset, {}), self.methods[method].presets.get(preset, {})]
+
+    @abc.abstractmethod
+    def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
+        """Simulate (or read the cache), fit, evaluate; return metrics by name."""

@@ -1,0 +1,280 @@
+"""Run a task end to end and write its run directory.
+
+Layout of a run directory (``<out>/<task>/<method>/<UTC timestamp>-<hash>/``)::
+
+    config.yaml     resolved configuration, seed, preset, requested device
+    metrics.json    {"task", "method", "preset", "seed", "metrics": {NAME: {"value",
+                    "reference", "gap", "unit", "source"}}, "wall_time_s", "device",
+                    "versions"}; written last, so its presence marks a finished run
+    log.csv         training curves, one row per epoch of every fit
+    plots/*.png     figures
+    checkpoints/    per-fit checkpoints; ``physml run --resume DIR`` continues from them
+
+Every file is written atomically (:mod:`physml.atomic`).
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import hashlib
+import json
+import platform
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+import physml
+from physml.atomic import atomic_write_text
+from physml.config import ConfigError, build_config, closest, load_yaml, parse_assignment
+from physml.metrics import Metric
+from physml.tasks.base import RunContext, Task
+from physml.tasks.registry import TASKS
+
+__all__ = ["PRESETS", "RunRecord", "get_task", "read_record", "resolve", "resume", "run"]
+
+PRESETS = ("quick", "full")
+_VERSIONED = ("numpy", "scipy", "numba", "torch", "lightning", "scikit-learn", "h5py", "pydantic")
+
+
+@dataclass(frozen=True)
+class RunRecord:
+    """A finished run: where it lives and what it measured."""
+
+    run_dir: Path
+    task: str
+    method: str
+    preset: str
+    seed: int
+    metrics: dict[str, Metric]
+    wall_time_s: float
+    device: str
+
+
+def get_task(name: str) -> Task:
+    """The registered task ``name``; ConfigError with the closest names otherwise."""
+    if name not in TASKS:
+        raise ConfigError(
+            f"unknown task '{name}'{closest(name, TASKS)}; available: {', '.join(TASKS)}"
+        )
+    return TASKS[name]
+
+
+def resolve(
+    task_name: str,
+    method: str | None = None,
+    preset: str = "quick",
+    *,
+    config_file: str | Path | None = None,
+    overrides: Sequence[str] | Mapping[str, Any] = (),
+) -> tuple[Task, str, Any]:
+    """Validate a task, method, preset and overrides into ``(task, method, config)``.
+
+    ``overrides`` are ``KEY=VALUE`` strings (as ``--set``) or a nested mapping.
+    """
+    task = get_task(task_name)
+    method = method or task.default_method
+    if method not in task.methods:
+        raise ConfigError(
+            f"unknown method '{method}' for task '{task.name}'{closest(method, task.methods)}; "
+            f"available: {', '.join(task.methods)}"
+        )
+    if preset not in PRESETS:
+        raise ConfigError(
+            f"unknown preset '{preset}'{closest(preset, PRESETS)}; allowed: {', '.join(PRESETS)}"
+        )
+    layers = task.preset_layers(method, preset)
+    if config_file is not None:
+        layers.append(load_yaml(config_file))
+    if isinstance(overrides, Mapping):
+        layers.append(overrides)
+    else:
+        layers.extend(parse_assignment(item) for item in overrides)
+    return task, method, build_config(task.config_model(method), layers)
+
+
+def versions() -> dict[str, str]:
+    """Python, physml and the versions of the numerical stack (without importing it)."""
+    found = {"python": platform.python_version(), "physml": physml.__version__}
+    for name in _VERSIONED:
+        try:
+            found[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            pass
+    return found
+
+
+def _new_run_dir(out: Path, task: str, method: str, fingerprint: str) -> Path:
+    stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    base = out / task / method
+    base.mkdir(parents=True, exist_ok=True)
+    for attempt in range(1000):
+        name = f"{stamp}-{fingerprint}" + (f"-{attempt}" if attempt else "")
+        try:
+            (base / name).mkdir()
+            return base / name
+        except FileExistsError:
+            continue
+    raise RuntimeError(f"cannot create a new run directory under {base}")
+
+
+def _execute(
+    task: Task,
+    method: str,
+    preset: str,
+    config: Any,
+    *,
+    seed: int,
+    device: str,
+    run_dir: Path,
+    log: Callable[[str], None],
+    progress_factory: Any,
+) -> RunRecord:
+    from physml.train.devices import resolve_device
+
+    resolved_device = resolve_device(device)
+    ctx = RunContext(
+        run_dir=run_dir,
+        seed=seed,
+        device=resolved_device,
+        log=log,
+        progress_factory=progress_factory,
+    )
+    start = time.perf_counter()
+    metrics = task.run(config, ctx)
+    wall = round(time.perf_counter() - start, 3)
+    document = {
+        "task": task.name,
+        "method": method,
+        "preset": preset,
+        "seed": seed,
+        "metrics": {name: metric.to_json() for name, metric in metrics.items()},
+        "wall_time_s": wall,
+        "device": resolved_device,
+        "versions": versions(),
+    }
+    atomic_write_text(run_dir / "metrics.json", json.dumps(document, indent=2) + "\n")
+    return RunRecord(run_dir, task.name, method, preset, seed, metrics, wall, resolved_device)
+
+
+def run(
+    task_name: str,
+    method: str | None = None,
+    preset: str = "quick",
+    *,
+    config_file: str | Path | None = None,
+    overrides: Sequence[str] | Mapping[str, Any] = (),
+    seed: int = 0,
+    device: str = "auto",
+    out: str | Path = "runs",
+    log: Callable[[str], None] = lambda message: None,
+    progress_factory: Any = None,
+) -> RunRecord:
+    """Run a task and write a new run directory under ``out``.
+
+    Example:
+        >>> record = run("ising-phase", "logistic", overrides=["sizes=[8]"])  # doctest: +SKIP
+        >>> record.metrics["T_c"].gap  # doctest: +SKIP
+    """
+    if seed < 0:
+        raise ConfigError(f"seed = {seed}: must be a non-negative integer")
+    task, method, config = resolve(
+        task_name, method, preset, config_file=config_file, overrides=overrides
+    )
+    resolved = config.model_dump(mode="json")
+    record = {
+        "task": task.name,
+        "method": method,
+        "preset": preset,
+        "seed": seed,
+        "device": device,
+        "config": resolved,
+    }
+    text = yaml.safe_dump(record, sort_keys=False)
+    fingerprint = hashlib.sha256(text.encode()).hexdigest()[:7]
+    run_dir = _new_run_dir(Path(out), task.name, method, fingerprint)
+    atomic_write_text(run_dir / "config.yaml", text)
+    return _execute(
+        task,
+        method,
+        preset,
+        config,
+        seed=seed,
+        device=device,
+        run_dir=run_dir,
+        log=log,
+        progress_factory=progress_factory,
+    )
+
+
+def resume(
+    run_dir: str | Path,
+    *,
+    log: Callable[[str], None] = lambda message: None,
+    progress_factory: Any = None,
+) -> RunRecord:
+    """Finish an interrupted run in place, reusing its checkpoints and cached data.
+
+    A run that already finished (its ``metrics.json`` exists) is not run again; its
+    record is read back.
+    """
+    run_dir = Path(run_dir)
+    config_path = run_dir / "config.yaml"
+    if not config_path.is_file():
+        raise ConfigError(f"--resume {str(run_dir)!r}: not a run directory (no config.yaml)")
+    saved = load_yaml(config_path)
+    missing = {"task", "method", "preset", "seed", "device", "config"} - set(saved)
+    if missing:
+        raise ConfigError(f"{config_path}: missing keys {', '.join(sorted(missing))}")
+    task = get_task(saved["task"])
+    if saved["method"] not in task.methods:
+        raise ConfigError(f"{config_path}: unknown method '{saved['method']}'")
+    config = build_config(task.config_model(saved["method"]), [saved["config"]])
+    metrics_path = run_dir / "metrics.json"
+    if metrics_path.is_file():
+        return read_record(run_dir)
+    log(f"resuming {run_dir}")
+    return _execute(
+        task,
+        saved["method"],
+        saved["preset"],
+        config,
+        seed=int(saved["seed"]),
+        device=saved["device"],
+        run_dir=run_dir,
+        log=log,
+        progress_factory=progress_factory,
+    )
+
+
+def read_record(run_dir: str | Path) -> RunRecord:
+    """Read a finished run's ``metrics.json`` back into a :class:`RunRecord`."""
+    run_dir = Path(run_dir)
+    try:
+        doc = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
+        metrics = {
+            name: Metric(
+                value=float("nan") if m["value"] is None else m["value"],
+                reference=m["reference"],
+                unit=m["unit"],
+                source=m["source"],
+                std=m.get("std"),
+            )
+            for name, m in doc["metrics"].items()
+        }
+        return RunRecord(
+            run_dir,
+            doc["task"],
+            doc["method"],
+            doc["preset"],
+            doc["seed"],
+            metrics,
+            doc["wall_time_s"],
+            doc["device"],
+        )
+    except (OSError, ValueError, KeyError, TypeError) as err:
+        raise ConfigError(f"{run_dir / 'metrics.json'}: unreadable ({err})") from None

@@ -1,0 +1,95 @@
+"""The physml command as a user types it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from typer.testing import CliRunner
+
+from physml.cli.main import app
+
+runner = CliRunner()
+
+
+def test_list_shows_tasks_methods_and_references() -> None:
+    result = runner.invoke(app, ["list"])
+    assert result.exit_code == 0
+    assert "ising-phase" in result.output and "cnn*" in result.output
+    assert "2.26919" in result.output and "Onsager" in result.output
+
+
+def test_list_does_not_import_torch_or_lightning() -> None:
+    code = (
+        "import sys; from physml.cli.main import app; from physml.tasks import TASKS; "
+        "print(sorted(m for m in ('torch', 'lightning', 'numba', 'h5py') if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["run", "ising-phas"], "unknown task 'ising-phas' (did you mean 'ising-phase'?)"),
+        (["run", "ising-phase", "--method", "cn"], "unknown method 'cn'"),
+        (["run", "ising-phase", "--set", "sizes=[-8]"], "outside the allowed range"),
+        (["run", "ising-phase", "--set", "t_min=0"], "'t_min' = 0"),
+        (["run", "ising-phase", "--set", "nope=1"], "unknown key 'nope'"),
+        (["run", "ising-phase", "--set", "nope"], "expected KEY=VALUE"),
+        (["run", "ising-phase", "--preset", "fast"], "unknown preset 'fast'"),
+        (["run"], "name a task"),
+        (["bench", "isin"], "unknown benchmark 'isin'"),
+    ],
+)
+def test_user_errors_exit_2_with_one_line(args: list[str], message: str, tmp_path) -> None:
+    result = runner.invoke(app, [*args, "--out", str(tmp_path)] if args[0] == "run" else args)
+    assert result.exit_code == 2, result.output
+    assert message in " ".join(result.output.split())
+    assert "Traceback" not in result.output
+
+
+def test_malformed_yaml_exits_2(tmp_path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("sizes: [8, 16\n")
+    result = runner.invoke(app, ["run", "ising-phase", "--config", str(bad)])
+    assert result.exit_code == 2
+    assert "malformed YAML" in result.output
+
+
+def test_run_prints_table_and_writes_run_dir(tmp_path) -> None:
+    config = tmp_path / "small.yaml"
+    config.write_text(
+        "sizes: [8, 12]\nn_samples: 60\nn_scan_temperatures: 7\nn_train_temperatures: 2\n"
+    )
+    result = runner.invoke(
+        app,
+        [
+            "run",
+            "ising-phase",
+            "--method",
+            "logistic",
+            "--config",
+            str(config),
+            "--seed",
+            "2",
+            "--out",
+            str(tmp_path / "runs"),
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    for word in ("metric", "reference", "gap", "T_c", "2.2692"):
+        assert word in result.output
+    (metrics,) = (tmp_path / "runs").glob("ising-phase/logistic/*/metrics.json")
+    doc = json.loads(metrics.read_text())
+    assert doc["seed"] == 2 and doc["preset"] == "quick"
+
+
+def test_info_lists_versions_and_cache(monkeypatch) -> None:
+    monkeypatch.setenv("PHYSML_CACHE", "/tmp/physml-cache-x")
+    result = runner.invoke(app, ["info"])
+    assert result.exit_code == 0
+    assert "physml" in result.output and "torch" in result.output
+    assert "/tmp/physml-cache-x" in result.output
