@@ -86,6 +86,7 @@ def test_logistic_run_finds_onsager_tc(tmp_path) -> None:
         "versions",
     } <= set(doc)
     assert doc["task"] == "ising-phase" and doc["method"] == "logistic" and doc["seed"] == 1
+    assert 0 < doc["peak_memory_mib"] < 4096
     for entry in doc["metrics"].values():
         assert {"value", "reference", "gap", "unit", "source"} <= set(entry)
     assert doc["metrics"]["T_c"]["gap"] == pytest.approx(t_c.gap)

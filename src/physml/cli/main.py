@@ -121,9 +121,10 @@ def run(
                     log=log,
                     progress_factory=factory,
                 )
+    memory = f" · peak {record.peak_memory_mib:.0f} MiB" if record.peak_memory_mib else ""
     title = (
         f"{record.task} · {record.method} · preset {record.preset} · seed {record.seed} · "
-        f"{record.device} · {record.wall_time_s:.1f} s"
+        f"{record.device} · {record.wall_time_s:.1f} s{memory}"
     )
     console.print(metrics_table(record.metrics, title))
     console.print(f"run directory: {record.run_dir}", highlight=False)

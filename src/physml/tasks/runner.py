@@ -5,7 +5,8 @@ Layout of a run directory (``<out>/<task>/<method>/<UTC timestamp>-<hash>/``)::
     config.yaml     resolved configuration, seed, preset, requested device
     metrics.json    {"task", "method", "preset", "seed", "metrics": {NAME: {"value",
                     "reference", "gap", "unit", "source"}}, "wall_time_s", "device",
-                    "versions"}; written last, so its presence marks a finished run
+                    "versions", "peak_memory_mib"}; written last, so its presence marks
+                    a finished run
     log.csv         training curves, one row per epoch of every fit
     plots/*.png     figures
     checkpoints/    per-fit checkpoints; ``physml run --resume DIR`` continues from them
@@ -19,6 +20,7 @@ import datetime as _dt
 import hashlib
 import json
 import platform
+import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -53,6 +55,17 @@ class RunRecord:
     metrics: dict[str, Metric]
     wall_time_s: float
     device: str
+    peak_memory_mib: float | None = None
+
+
+def peak_memory_mib() -> float | None:
+    """Peak resident memory of this process so far, in MiB (None where unknown)."""
+    try:
+        import resource
+    except ImportError:  # Windows
+        return None
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return round(peak / (2**20 if sys.platform == "darwin" else 2**10), 1)
 
 
 def get_task(name: str) -> Task:
@@ -156,9 +169,20 @@ def _execute(
         "wall_time_s": wall,
         "device": resolved_device,
         "versions": versions(),
+        "peak_memory_mib": peak_memory_mib(),
     }
     atomic_write_text(run_dir / "metrics.json", json.dumps(document, indent=2) + "\n")
-    return RunRecord(run_dir, task.name, method, preset, seed, metrics, wall, resolved_device)
+    return RunRecord(
+        run_dir,
+        task.name,
+        method,
+        preset,
+        seed,
+        metrics,
+        wall,
+        resolved_device,
+        document["peak_memory_mib"],
+    )
 
 
 def run(
@@ -275,6 +299,7 @@ def read_record(run_dir: str | Path) -> RunRecord:
             metrics,
             doc["wall_time_s"],
             doc["device"],
+            doc.get("peak_memory_mib"),
         )
     except (OSError, ValueError, KeyError, TypeError) as err:
         raise ConfigError(f"{run_dir / 'metrics.json'}: unreadable ({err})") from None
