@@ -93,3 +93,9 @@ def test_info_lists_versions_and_cache(monkeypatch) -> None:
     assert result.exit_code == 0
     assert "physml" in result.output and "torch" in result.output
     assert "/tmp/physml-cache-x" in result.output
+
+
+def test_bench_ising_quick_prints_ratios() -> None:
+    result = runner.invoke(app, ["bench", "ising", "--quick"])
+    assert result.exit_code == 0, result.output
+    assert "ratio" in result.output and "multispin" in result.output
