@@ -41,6 +41,8 @@ def test_list_does_not_import_torch_or_lightning() -> None:
         (["run", "ising-phase", "--set", "nope"], "expected KEY=VALUE"),
         (["run", "ising-phase", "--preset", "fast"], "unknown preset 'fast'"),
         (["run"], "name a task"),
+        (["run", "ising-phase", "--device", "gpu"], "--device: device='gpu' is not a known"),
+        (["run", "ising-phase", "--seed", "-1"], "seed = -1"),
         (["bench", "isin"], "unknown benchmark 'isin'"),
     ],
 )

@@ -54,6 +54,14 @@ def _user_errors() -> Iterator[None]:
         yield
     except ConfigError as err:
         raise _fail(str(err)) from None
+    except FloatingPointError as err:  # physml.train.TrainingDiverged
+        raise _fail(f"training diverged: {err}", code=1) from None
+    except KeyboardInterrupt:
+        raise _fail(
+            "interrupted; finish the run with: physml run --resume RUN_DIR "
+            "(the run directory printed above)",
+            code=130,
+        ) from None
     finally:
         warnings.showwarning = previous
 

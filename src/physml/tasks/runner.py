@@ -135,6 +135,16 @@ def _new_run_dir(out: Path, task: str, method: str, fingerprint: str) -> Path:
     raise RuntimeError(f"cannot create a new run directory under {base}")
 
 
+def _device(name: str) -> str:
+    """Resolve ``--device`` (auto, cpu, cuda) to a torch device, as a ConfigError if not."""
+    from physml.train.devices import resolve_device
+
+    try:
+        return resolve_device(name)
+    except ValueError as err:
+        raise ConfigError(f"--device: {err}") from None
+
+
 def _execute(
     task: Task,
     method: str,
@@ -147,9 +157,8 @@ def _execute(
     log: Callable[[str], None],
     progress_factory: Any,
 ) -> RunRecord:
-    from physml.train.devices import resolve_device
-
-    resolved_device = resolve_device(device)
+    resolved_device = _device(device)
+    log(f"run directory: {run_dir}")
     ctx = RunContext(
         run_dir=run_dir,
         seed=seed,
@@ -206,6 +215,7 @@ def run(
     """
     if seed < 0:
         raise ConfigError(f"seed = {seed}: must be a non-negative integer")
+    _device(device)
     task, method, config = resolve(
         task_name, method, preset, config_file=config_file, overrides=overrides
     )
