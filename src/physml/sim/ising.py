@@ -54,7 +54,7 @@ __all__ = [
 
 #: Version of the simulator's output for a given seed; bump it whenever a change alters
 #: the numbers ``sample`` returns, so cached data from the old version is not reused.
-VERSION = "2"
+VERSION = "3"
 
 _ALGORITHMS = ("auto", "metropolis", "wolff")
 _TWO32 = 2.0**32
@@ -354,14 +354,14 @@ def _mean_cluster_size(L: int, temperature: float) -> float:
 
 
 def _default_sweeps(L: int, temperature: float, algorithm: str) -> int:
-    """Equilibration length (sweeps or Wolff sweep-equivalents): ~10 tau + 20.
+    """Equilibration length (sweeps or Wolff sweep-equivalents): ~20 tau + 40.
 
     tau ~ xi_eff^z with xi_eff = min(xi(T), L): finite size caps critical slowing down.
     """
     xi = min(_correlation_length(temperature), float(L))
     z = _Z_METROPOLIS if algorithm == "metropolis" else _Z_WOLFF
     tau = max(1.0, xi**z)
-    return math.ceil(10.0 * tau) + 20
+    return math.ceil(20.0 * tau) + 40
 
 
 def sample(
@@ -377,9 +377,11 @@ def sample(
     """Equilibrium configurations of the L x L Ising model at one temperature.
 
     By default each sample is the last state of its own chain (samples are exactly
-    independent). Chains start ordered (all +1) below T_c and random above, are evolved
-    for ``n_equilibrate`` sweeps, and each finished sample gets a random global sign (an
-    exact move, since H is invariant under s -> -s), so <m> = 0 at every T.
+    independent). Chains start ordered (all +1) below T_c and for Wolff at any T (a
+    hot start above but near T_c grows clusters too slowly for the fixed step count), and
+    random for Metropolis above T_c; they are evolved for ``n_equilibrate`` sweeps, and
+    each finished sample gets a random global sign (an exact move, since H is invariant
+    under s -> -s), so <m> = 0 at every T.
 
     Algorithms: ``"metropolis"`` counts sweeps; ``"wolff"`` counts sweep-equivalents
     (n * L^2 / <|C|> cluster flips, with the mean cluster size <|C|> estimated from the
@@ -391,7 +393,7 @@ def sample(
     Metropolis chains run 64 to a uint64 word (multispin coding, see :func:`metropolis`)
     when L is even, with the remainder ``n_chains % 64`` on the scalar kernel.
 
-    The default ``n_equilibrate`` is 10 tau + 20 with tau = min(xi(T), L)^z, xi the exact
+    The default ``n_equilibrate`` is 20 tau + 40 with tau = min(xi(T), L)^z, xi the exact
     correlation length of the infinite lattice and z = 2.17 (Metropolis) or 0.25 (Wolff).
 
     Args:
@@ -431,7 +433,7 @@ def sample(
 
     rng = np.random.default_rng(seed)
     n_chains = n_samples if n_between is None else -(-n_samples // _DRAWS_PER_CHAIN)
-    if temperature < tc:
+    if temperature < tc or algorithm == "wolff":
         chains = np.ones((n_chains, L, L), dtype=np.int8)
     else:
         chains = rng.integers(0, 2, size=(n_chains, L, L), dtype=np.int8)
