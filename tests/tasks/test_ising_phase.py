@@ -71,8 +71,9 @@ def test_logistic_run_finds_onsager_tc(tmp_path) -> None:
     for size in SMALL["sizes"]:
         assert record.metrics[f"accuracy(L={size})"].value > 0.95
         assert abs(record.metrics[f"T_c(L={size})"].gap) < 0.06
-    check = next(m for name, m in record.metrics.items() if name.startswith("E/N"))
-    assert abs(check.gap) < 0.03  # Monte Carlo energy vs Kaufman's exact value near T_c
+    # Monte Carlo energies against Kaufman's exact values at all 2 x 15 (L, T) points:
+    # chi^2 per point is 1 +- 0.26 in equilibrium.
+    assert 0.3 < record.metrics["chi2/n(E/N)"].value < 2.2
 
     doc = json.loads((record.run_dir / "metrics.json").read_text())
     assert {
