@@ -78,6 +78,16 @@ def test_kaufman_sign_change_at_tc(L):
     assert ising.exact_log_partition_function(L, [2.0, 3.0]).shape == (2,)
 
 
+def test_exact_references_finite_everywhere():
+    """Regression: at high T the four Kaufman terms agree to the last bits, where a signed
+    log-sum-exp that is not careful returns NaN (it did at L = 48, T = 3.5)."""
+    for L in (*range(2, 70), 96, 128):
+        for T in np.linspace(0.5, 6.0, 23):
+            assert np.isfinite(ising.exact_log_partition_function(L, T)), (L, T)
+            assert np.isfinite(ising.exact_energy(L, T)), (L, T)
+    assert ising.exact_energy(48, 3.5) == pytest.approx(ising.onsager_energy(3.5), abs=1e-9)
+
+
 def test_exact_energy_approaches_onsager():
     temps = np.array([1.5, 2.0, 2.6, 3.0])
     np.testing.assert_allclose(

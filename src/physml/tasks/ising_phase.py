@@ -444,13 +444,17 @@ def _simulation_check(
     datasets: Mapping[int, _LatticeData], ising: Any, ctx: RunContext
 ) -> dict[str, Metric]:
     """Monte Carlo energy per spin against Kaufman's exact finite-lattice value at every
-    simulated (L, T), as chi^2 per point: 1 within sqrt(2/n) for samples in equilibrium.
-    Warns about any point off by more than 5 standard errors."""
+    simulated (L, T), as chi^2 per point: 1 within sqrt(2/n) for independent samples in
+    equilibrium. Standard errors come from the exact specific heat, not from the samples,
+    so a frozen or stuck chain cannot hide behind a small sample variance. Warns about any
+    point off by more than 5 standard errors."""
     z = []
     for size, data in datasets.items():
         for t in np.unique(data.temperature):
             energy = ising.energy(data.spins[data.temperature == t])
-            error = max(energy.std(ddof=1) / np.sqrt(energy.size), 1e-12)
+            # the exact variance of E/N per sample is c T^2 / N (fluctuation-dissipation)
+            variance = ising.exact_specific_heat(size, t) * t * t / (size * size)
+            error = np.sqrt(variance / energy.size)
             z.append((energy.mean() - ising.exact_energy(size, t)) / error)
             if abs(z[-1]) > 5:
                 ctx.log(
