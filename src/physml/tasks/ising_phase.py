@@ -11,6 +11,7 @@ with Onsager's T_c = 2 / ln(1 + sqrt 2) = 2.26919.
 
 from __future__ import annotations
 
+import functools
 import itertools
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -150,23 +151,20 @@ def _simulate(size: int, settings: IsingPhaseSettings, ctx: RunContext, bar: Any
             np.random.SeedSequence([ctx.seed, size, round(t * 1e6)]).generate_state(1)[0]
         )
 
-        def make(params: Mapping[str, Any] = params, seed: int = sample_seed) -> dict:
-            return {
-                "spins": ising.sample(
-                    params["L"],
-                    params["temperature"],
-                    params["n_samples"],
-                    seed,
-                    algorithm=params["algorithm"],
-                )
-            }
-
+        draw = functools.partial(
+            ising.sample,
+            size,
+            float(t),
+            settings.n_samples,
+            sample_seed,
+            algorithm=settings.algorithm,
+        )
         block = cached(
             "ising.sample",
             ising.VERSION,
             params,
             sample_seed,
-            make,
+            lambda draw=draw: {"spins": draw()},
             on_event=lambda event: events.append(event.split(":")[0]),
         )["spins"]
         n = block.shape[0]
@@ -177,16 +175,8 @@ def _simulate(size: int, settings: IsingPhaseSettings, ctx: RunContext, bar: Any
             split.append(np.full(n, 3, dtype=np.int8))
         else:
             u = split_rng.permutation(n) / n
-            s = np.where(
-                u < settings.test_fraction,
-                2,
-                np.where(
-                    u
-                    < settings.test_fraction + settings.val_fraction * (1 - settings.test_fraction),
-                    1,
-                    0,
-                ),
-            )
+            val_cut = settings.test_fraction + settings.val_fraction * (1 - settings.test_fraction)
+            s = np.array([2, 1, 0])[np.digitize(u, [settings.test_fraction, val_cut])]
             split.append(s.astype(np.int8))
         bar.advance()
     ctx.log(
