@@ -45,6 +45,20 @@ def _stream_start(key, counter):
 
 
 @nb.njit(inline="always", cache=True)
+def _uniform32(state, spare, have):
+    """Next uniform 32-bit integer of the stream: each 64-bit draw serves two calls.
+
+    Returns ``(u, state, spare, have)``; ``spare`` holds the unused low half while
+    ``have`` is True.
+    """
+    if have:
+        return spare, state, spare, False
+    state += _GOLDEN
+    r = _mix64(state)
+    return r >> _S32, state, r & _LOW32, True
+
+
+@nb.njit(inline="always", cache=True)
 def _metropolis_row(spins, b, i, L, colour, thr, state):
     """Checkerboard Metropolis on the sites of one colour in row ``i`` of lattice ``b``.
 
@@ -65,15 +79,7 @@ def _metropolis_row(spins, b, i, L, colour, thr, state):
         s = row[j]
         x = s * (up[j] + down[j] + row[jl] + row[jr])  # s * h, in {-4, -2, 0, 2, 4}
         if x >= 0:
-            if have:
-                u = spare
-                have = False
-            else:
-                state += _GOLDEN
-                r = _mix64(state)
-                u = r >> _S32
-                spare = r & _LOW32
-                have = True
+            u, state, spare, have = _uniform32(state, spare, have)
             if u < thr[(x + 4) >> 1]:
                 row[j] = -s
         else:  # Delta E < 0: always accepted
@@ -159,15 +165,7 @@ def _wolff_lattice(lat, L, p_thr, state, n_steps, stack):
                 else:
                     nbr = site + 1 if j < L - 1 else site - L + 1
                 if lat[nbr] == s0:
-                    if have:
-                        u = spare
-                        have = False
-                    else:
-                        state += _GOLDEN
-                        r = _mix64(state)
-                        u = r >> _S32
-                        spare = r & _LOW32
-                        have = True
+                    u, state, spare, have = _uniform32(state, spare, have)
                     if u < p_thr:
                         lat[nbr] = -s0
                         stack[top] = nbr
