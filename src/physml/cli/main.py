@@ -110,8 +110,6 @@ def run(
             raise ConfigError("name a task (see 'physml list') or give --resume RUN_DIR")
         if resume is not None and task is not None:
             raise ConfigError("give either a task or --resume RUN_DIR, not both")
-        if resume is None:
-            runner.resolve(task, method, preset, config_file=config, overrides=set_ or ())
         with progress_bars(console) as factory:
             log = lambda message: console.print(f"  {message}", highlight=False)  # noqa: E731
             if resume is not None:

@@ -68,7 +68,11 @@ def metrics_table(metrics: Mapping[str, Metric], title: str = "") -> Table:
 
 @contextlib.contextmanager
 def progress_bars(console: Console) -> Iterator[Any]:
-    """Yield a ``progress_factory`` for :class:`physml.tasks.RunContext`."""
+    """Yield a ``progress_factory`` for :class:`physml.tasks.RunContext`.
+
+    The display starts with the first bar, so a run that fails validation prints nothing
+    but its error.
+    """
     progress = Progress(
         SpinnerColumn(),
         TextColumn("{task.description:<20}"),
@@ -81,6 +85,7 @@ def progress_bars(console: Console) -> Iterator[Any]:
 
     @contextlib.contextmanager
     def factory(description: str, total: float) -> Iterator[Any]:
+        progress.start()  # no-op once started
         task_id = progress.add_task(description, total=total)
 
         class Bar:
@@ -90,5 +95,8 @@ def progress_bars(console: Console) -> Iterator[Any]:
         yield Bar()
         progress.update(task_id, completed=total)
 
-    with progress:
+    try:
         yield factory
+    finally:
+        if progress.live.is_started:
+            progress.stop()
