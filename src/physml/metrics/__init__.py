@@ -1,9 +1,17 @@
-"""Metrics: values with their references and gaps, classification scores, scaling fits.
+"""Metrics: values with their references and gaps, scaling fits, error bars by blocking.
 
 Depends on numpy and scipy only.
 """
 
+from physml.metrics.blocking import BlockingResult, blocking
 from physml.metrics.reference import Metric, relative_gap
 from physml.metrics.scaling import crossing_point, finite_size_extrapolation
 
-__all__ = ["Metric", "crossing_point", "finite_size_extrapolation", "relative_gap"]
+__all__ = [
+    "BlockingResult",
+    "Metric",
+    "blocking",
+    "crossing_point",
+    "finite_size_extrapolation",
+    "relative_gap",
+]
