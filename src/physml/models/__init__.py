@@ -1,9 +1,31 @@
 """Plain ``torch.nn.Module`` models: sizes in ``__init__``, tensors in ``forward``.
 
-No training code lives in a model; :mod:`physml.train` fits them.
+No training code lives in a model; :mod:`physml.train` fits them and
+:mod:`physml.infer.vmc` optimises the wavefunctions.
+
+Wavefunctions return log|psi| of a batch: continuous ones take (batch, n_particles, dim)
+coordinates, spin ones (batch, n_sites) configurations of +1/-1.
 """
 
+from physml.models.deepset_wavefunction import DeepSetWavefunction
+from physml.models.gaussian_rbm import GaussianBinaryRBM
+from physml.models.jastrow import PadeJastrow, SimpleJastrow
 from physml.models.lattice_cnn import LatticeCNN
 from physml.models.mlp import MLP
+from physml.models.product_wavefunction import ProductWavefunction
+from physml.models.slater import SlaterDeterminant
+from physml.models.spin_nqs import SpinFeedForward, SpinRBM, SymmetricSpinRBM
 
-__all__ = ["MLP", "LatticeCNN"]
+__all__ = [
+    "MLP",
+    "DeepSetWavefunction",
+    "GaussianBinaryRBM",
+    "LatticeCNN",
+    "PadeJastrow",
+    "ProductWavefunction",
+    "SimpleJastrow",
+    "SlaterDeterminant",
+    "SpinFeedForward",
+    "SpinRBM",
+    "SymmetricSpinRBM",
+]
