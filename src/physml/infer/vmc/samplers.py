@@ -1,0 +1,321 @@
+"""Markov-chain samplers of |psi|^2 for variational Monte Carlo, vectorised over chains.
+
+Both samplers keep their chains between calls (persistent chains): after the first call's
+burn-in, each call continues from where the last one stopped, so one optimisation step
+costs only the sweeps between samples. A wave function is passed as ``log_psi``, a
+callable returning log|psi| of shape (batch,); the sampler never differentiates it except
+for the Langevin drift.
+
+Conventions:
+    * Spin configurations (n_chains, n_sites) hold +1/-1 in the model's dtype; one *sweep*
+      is ``n_sites`` proposals per chain.
+    * Continuous walkers (n_chains, n_particles, dim); one *step* moves all particles of a
+      walker at once. Units hbar = m = 1, so the diffusion constant is D = 1/2.
+    * ``acceptance`` of a call is the mean over every proposal made in it.
+    * Randomness comes from the sampler's own ``torch.Generator`` (seeded at construction),
+      never from torch's global generator, and is part of :meth:`state_dict`.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import torch
+
+__all__ = ["ContinuousMetropolis", "Samples", "SpinMetropolis"]
+
+LogPsi = Callable[[torch.Tensor], torch.Tensor]
+Drift = Callable[[torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+
+
+@dataclass(frozen=True)
+class Samples:
+    """Configurations drawn from |psi|^2 by one sampler call.
+
+    Attributes:
+        configs: (n_per_chain, n_chains, ...) in draw order, so chains stay separable for
+            error bars by blocking (:func:`physml.metrics.blocking`).
+        acceptance: mean acceptance rate of the call's proposals.
+    """
+
+    configs: torch.Tensor
+    acceptance: float
+
+    def flat(self) -> torch.Tensor:
+        """All configurations as one batch (n_per_chain * n_chains, ...)."""
+        return self.configs.reshape(-1, *self.configs.shape[2:])
+
+
+def _positive(name: str, value: float) -> None:
+    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+        raise ValueError(f"{name}={value!r} must be a positive finite number")
+
+
+def _count(name: str, value: int, minimum: int = 1) -> None:
+    if not isinstance(value, (int, np.integer)) or value < minimum:
+        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
+
+
+class SpinMetropolis:
+    """Metropolis sampling of |psi(s)|^2 over spin-1/2 configurations.
+
+    Moves: ``"flip"`` flips one random site (explores every magnetisation sector);
+    ``"exchange"`` swaps the spins at the two ends of a random edge (conserves the total
+    magnetisation; chains start in the sector ``magnetization``, 0 by default, as the
+    Heisenberg ground state requires).
+
+    Args:
+        n_sites: number of spins.
+        n_chains: independent chains advanced together.
+        move: "flip" or "exchange".
+        edges: (n_edges, 2) site pairs for "exchange" moves.
+        sweeps_per_sample: sweeps between two recorded samples of a chain.
+        n_burn_in: sweeps discarded before the first sample (first call only).
+        magnetization: starting sector for "exchange" moves (sum of spins).
+        seed: seed of the sampler's generator.
+        dtype: floating dtype of the configurations (the model's).
+    """
+
+    def __init__(
+        self,
+        n_sites: int,
+        *,
+        n_chains: int = 256,
+        move: Literal["flip", "exchange"] = "flip",
+        edges: np.ndarray | None = None,
+        sweeps_per_sample: int = 1,
+        n_burn_in: int = 50,
+        magnetization: int = 0,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float64,
+    ) -> None:
+        _count("n_sites", n_sites, 2)
+        _count("n_chains", n_chains)
+        _count("sweeps_per_sample", sweeps_per_sample)
+        _count("n_burn_in", n_burn_in, 0)
+        if move not in ("flip", "exchange"):
+            raise ValueError(f"move={move!r}; allowed: 'flip', 'exchange'")
+        self.n_sites, self.n_chains, self.move = n_sites, n_chains, move
+        self.sweeps_per_sample, self.n_burn_in = sweeps_per_sample, n_burn_in
+        self.generator = torch.Generator().manual_seed(seed)
+        if move == "exchange":
+            if edges is None or len(edges) == 0:
+                raise ValueError("move='exchange' needs the lattice edges (edges=...)")
+            if (n_sites + magnetization) % 2 or abs(magnetization) > n_sites:
+                raise ValueError(
+                    f"magnetization={magnetization} is impossible on {n_sites} spins "
+                    f"(allowed: -{n_sites}..{n_sites} with the parity of n_sites)"
+                )
+            self.edges = torch.as_tensor(np.asarray(edges), dtype=torch.long)
+            n_up = (n_sites + magnetization) // 2
+            base = torch.ones(n_sites, dtype=dtype)
+            base[n_up:] = -1
+            order = torch.rand(n_chains, n_sites, generator=self.generator).argsort(dim=1)
+            self.chains = base[order]
+        else:
+            self.edges = None
+            coin = torch.rand(n_chains, n_sites, generator=self.generator) < 0.5
+            self.chains = torch.where(coin, 1.0, -1.0).to(dtype)
+        self._burnt_in = False
+
+    def _propose(self) -> torch.Tensor:
+        """One proposal per chain (a new configuration tensor)."""
+        rows = torch.arange(self.n_chains)
+        proposal = self.chains.clone()
+        if self.edges is None:
+            sites = torch.randint(self.n_sites, (self.n_chains,), generator=self.generator)
+            proposal[rows, sites] *= -1
+        else:
+            pick = torch.randint(len(self.edges), (self.n_chains,), generator=self.generator)
+            i, j = self.edges[pick, 0], self.edges[pick, 1]
+            proposal[rows, i], proposal[rows, j] = self.chains[rows, j], self.chains[rows, i]
+        return proposal
+
+    @torch.no_grad()
+    def _sweeps(self, log_psi: LogPsi, current: torch.Tensor, n: int) -> tuple[torch.Tensor, int]:
+        accepted = 0
+        for _ in range(n * self.n_sites):
+            proposal = self._propose()
+            new = log_psi(proposal)
+            u = torch.rand(self.n_chains, generator=self.generator, dtype=new.dtype)
+            accept = torch.log(u) < 2.0 * (new - current)
+            self.chains = torch.where(accept[:, None], proposal, self.chains)
+            current = torch.where(accept, new, current)
+            accepted += int(accept.sum())
+        return current, accepted
+
+    def sample(self, log_psi: LogPsi, n_samples: int) -> Samples:
+        """Draw ``n_samples`` configurations (rounded up to a multiple of ``n_chains``)."""
+        _count("n_samples", n_samples)
+        with torch.no_grad():
+            current = log_psi(self.chains)
+        if not self._burnt_in:
+            current, _ = self._sweeps(log_psi, current, self.n_burn_in)
+            self._burnt_in = True
+        per_chain = -(-n_samples // self.n_chains)
+        out, accepted = [], 0
+        for _ in range(per_chain):
+            current, acc = self._sweeps(log_psi, current, self.sweeps_per_sample)
+            accepted += acc
+            out.append(self.chains)
+        proposals = per_chain * self.sweeps_per_sample * self.n_sites * self.n_chains
+        return Samples(torch.stack(out), accepted / proposals)
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {
+            "chains": self.chains.clone(),
+            "generator": self.generator.get_state(),
+            "burnt_in": torch.tensor(self._burnt_in),
+        }
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self.chains = state["chains"].clone()
+        self.generator.set_state(state["generator"])
+        self._burnt_in = bool(state["burnt_in"])
+
+
+class ContinuousMetropolis:
+    """Metropolis sampling of |psi(x)|^2 for particles in continuous space.
+
+    Two proposals:
+
+    * random walk (``langevin=False``): x' = x + step * U(-1/2, 1/2) per coordinate;
+    * importance sampling (``langevin=True``): the discretised Langevin (Fokker–Planck)
+      move x' = x + D F(x) dt + sqrt(2 D dt) eta with the quantum force
+      F = 2 grad log|psi| and D = 1/2, accepted with the Metropolis–Hastings ratio that
+      includes the Green's functions G(x' -> x) / G(x -> x'), so the chain samples
+      |psi|^2 exactly for any dt; ``step`` is dt.
+
+    During burn-in the step is tuned (multiplicatively, every 10 steps) towards a target
+    acceptance (0.5 for the random walk, 0.8 for Langevin); afterwards it is frozen so the
+    chain obeys detailed balance.
+
+    Args:
+        n_particles, dim: configuration shape.
+        n_chains: walkers advanced together.
+        langevin: importance sampling instead of a random walk.
+        step: initial step length (random walk) or time step dt (Langevin).
+        steps_per_sample: moves between two recorded samples of a walker.
+        n_burn_in: moves discarded (and used to tune the step) on the first call.
+        init_scale: width of the Gaussian the walkers start from.
+        seed, dtype: generator seed and floating dtype.
+    """
+
+    def __init__(
+        self,
+        n_particles: int,
+        dim: int,
+        *,
+        n_chains: int = 512,
+        langevin: bool = True,
+        step: float = 0.5,
+        steps_per_sample: int = 5,
+        n_burn_in: int = 200,
+        init_scale: float = 1.0,
+        seed: int = 0,
+        dtype: torch.dtype = torch.float64,
+    ) -> None:
+        _count("n_particles", n_particles)
+        _count("dim", dim)
+        _count("n_chains", n_chains)
+        _count("steps_per_sample", steps_per_sample)
+        _count("n_burn_in", n_burn_in, 0)
+        _positive("step", step)
+        _positive("init_scale", init_scale)
+        self.n_chains, self.langevin, self.step = n_chains, langevin, float(step)
+        self.steps_per_sample, self.n_burn_in = steps_per_sample, n_burn_in
+        self.target = 0.8 if langevin else 0.5
+        self.generator = torch.Generator().manual_seed(seed)
+        self.chains = init_scale * torch.randn(
+            n_chains, n_particles, dim, generator=self.generator, dtype=dtype
+        )
+        self._burnt_in = False
+
+    def _move(
+        self, log_psi: LogPsi, drift: Drift | None, state: tuple[torch.Tensor, ...]
+    ) -> tuple[tuple[torch.Tensor, ...], int]:
+        x = self.chains
+        noise = torch.randn(x.shape, generator=self.generator, dtype=x.dtype)
+        u = torch.rand(self.n_chains, generator=self.generator, dtype=x.dtype)
+        if self.langevin and drift is not None:
+            logp, grad = state  # D F dt = (1/2)(2 grad log|psi|) dt = grad dt
+            dt = self.step
+            proposal = x + dt * grad + math.sqrt(dt) * noise
+            new_logp, new_grad = drift(proposal)
+            forward = ((proposal - x - dt * grad) ** 2).sum((1, 2))
+            backward = ((x - proposal - dt * new_grad) ** 2).sum((1, 2))
+            log_ratio = 2.0 * (new_logp - logp) + (forward - backward) / (2.0 * dt)
+            new_state = (new_logp, new_grad)
+        else:
+            (logp,) = state
+            proposal = x + self.step * (
+                torch.rand(x.shape, generator=self.generator, dtype=x.dtype) - 0.5
+            )
+            with torch.no_grad():
+                new_logp = log_psi(proposal)
+            log_ratio = 2.0 * (new_logp - logp)
+            new_state = (new_logp,)
+        accept = torch.log(u) < log_ratio
+        self.chains = torch.where(accept[:, None, None], proposal, x)
+        merged = tuple(
+            torch.where(accept.view(-1, *([1] * (new.dim() - 1))), new, old)
+            for new, old in zip(new_state, state, strict=True)
+        )
+        return merged, int(accept.sum())
+
+    def _initial_state(self, log_psi: LogPsi, drift: Drift | None) -> tuple[torch.Tensor, ...]:
+        if self.langevin and drift is not None:
+            return drift(self.chains)
+        with torch.no_grad():
+            return (log_psi(self.chains),)
+
+    def sample(self, log_psi: LogPsi, n_samples: int, *, drift: Drift | None = None) -> Samples:
+        """Draw ``n_samples`` walkers' configurations (rounded up to ``n_chains``).
+
+        Args:
+            log_psi: log|psi| of (batch, n_particles, dim) -> (batch,).
+            n_samples: number of configurations wanted.
+            drift: ``x -> (log|psi|, grad log|psi|)``, required for Langevin moves.
+        """
+        _count("n_samples", n_samples)
+        if self.langevin and drift is None:
+            raise ValueError("Langevin moves need drift=x -> (log|psi|, grad log|psi|)")
+        state = self._initial_state(log_psi, drift)
+        if not self._burnt_in:
+            window = 0
+            for k in range(self.n_burn_in):
+                state, acc = self._move(log_psi, drift, state)
+                window += acc
+                if (k + 1) % 10 == 0:
+                    rate = window / (10 * self.n_chains)
+                    self.step *= float(np.clip(math.exp(2.0 * (rate - self.target)), 0.5, 2.0))
+                    window = 0
+            self._burnt_in = True
+        per_chain = -(-n_samples // self.n_chains)
+        out, accepted = [], 0
+        for _ in range(per_chain):
+            for _ in range(self.steps_per_sample):
+                state, acc = self._move(log_psi, drift, state)
+                accepted += acc
+            out.append(self.chains)
+        return Samples(
+            torch.stack(out), accepted / (per_chain * self.steps_per_sample * self.n_chains)
+        )
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return {
+            "chains": self.chains.clone(),
+            "generator": self.generator.get_state(),
+            "step": torch.tensor(self.step),
+            "burnt_in": torch.tensor(self._burnt_in),
+        }
+
+    def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
+        self.chains = state["chains"].clone()
+        self.generator.set_state(state["generator"])
+        self.step = float(state["step"])
+        self._burnt_in = bool(state["burnt_in"])
