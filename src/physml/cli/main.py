@@ -77,9 +77,8 @@ def list_tasks() -> None:
     for task in TASKS.values():
         methods = ", ".join(m + ("*" if m == task.default_method else "") for m in task.methods)
         ref = task.reference
-        table.add_row(
-            task.name, methods, f"{ref.name} = {ref.value:.6g} {ref.unit}", ref.source, task.summary
-        )
+        value = ref.name if ref.value is None else f"{ref.name} = {ref.value:.6g} {ref.unit}"
+        table.add_row(task.name, methods, value, ref.source, task.summary)
     console.print(table)
 
 

@@ -26,10 +26,14 @@ __all__ = ["Method", "ProgressBar", "Reference", "RunContext", "Task"]
 
 @dataclass(frozen=True)
 class Reference:
-    """The exact or optimal value a task's headline result is measured against."""
+    """The exact or optimal value a task's headline result is measured against.
+
+    ``value`` is None when it depends on the settings (e.g. the lattice size); each run
+    then reports the reference of its own settings.
+    """
 
     name: str
-    value: float
+    value: float | None
     unit: str
     source: str
 

@@ -1,0 +1,106 @@
+"""The VMC tasks end to end on small systems: exact energies, run directories, resume,
+and one-line refusals of unphysical input."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from physml.config import ConfigError
+from physml.tasks import resolve, resume, run
+
+FAST = {"n_samples": 256, "n_chains": 64, "n_burn_in": 20, "n_eval_samples": 8192}
+
+
+def test_tfim_chain_reaches_free_fermion_energy_and_resumes(tmp_path) -> None:
+    overrides = {"n_sites": 6, "vmc": {**FAST, "n_iterations": 80}}
+    record = run("tfim-chain", overrides=overrides, seed=3, out=tmp_path)
+    energy = record.metrics["E"]
+    assert energy.reference == pytest.approx(-7.72740661, rel=1e-8)  # L = 6, h = J
+    assert 0 <= energy.gap < 3e-3  # variational: above the exact energy
+    assert record.metrics["E error (blocking)"].value > 0
+    saved = json.loads((record.run_dir / "metrics.json").read_text())
+    assert saved["metrics"]["E"]["source"].startswith("exact: ")
+    log = (record.run_dir / "log.csv").read_text().splitlines()
+    assert log[0] == "step,energy,error,variance,acceptance" and len(log) == 81
+    assert (record.run_dir / "plots" / "energy.png").stat().st_size > 0
+
+    (record.run_dir / "metrics.json").unlink()
+    resumed = resume(record.run_dir)
+    assert resumed.metrics["E"].value == energy.value
+
+
+def test_heisenberg_chain_against_exact_diagonalisation(tmp_path) -> None:
+    overrides = {"n_sites": 8, "vmc": {**FAST, "n_iterations": 100}}
+    record = run("heisenberg-chain", overrides=overrides, seed=0, out=tmp_path)
+    energy = record.metrics["E"]
+    # ring of 8 spins: E = -3.6510934 J in the S.S convention, times 4 for Pauli matrices
+    assert energy.reference == pytest.approx(4 * -3.6510934, rel=1e-7)
+    assert 0 <= energy.gap < 5e-3 or abs(energy.value - energy.reference) < 4 * energy.std
+    assert record.metrics["E/N"].reference == pytest.approx(1 - 4 * 0.6931471805599453)
+
+
+def test_ho_bosons_zero_variance(tmp_path) -> None:
+    overrides = {"n_particles": 3, "dim": 1, "omega": 0.5, "vmc": {**FAST, "n_iterations": 120}}
+    record = run("ho-bosons", overrides=overrides, seed=1, out=tmp_path)
+    assert record.metrics["E"].reference == pytest.approx(0.75)  # N d omega / 2
+    assert abs(record.metrics["E"].gap) < 1e-5
+    assert record.metrics["variance"].value < 1e-7
+    assert (record.run_dir / "plots" / "density.png").exists()
+
+
+def test_interacting_bosons_use_the_two_body_reference() -> None:
+    from physml.sim.quantum.trap import two_body_energy
+
+    task, _, config = resolve(
+        "ho-bosons", overrides={"interaction": "gaussian", "strength": -1.0, "dim": 1}
+    )
+    system = task.system(config)
+    assert system.exact
+    assert system.reference == pytest.approx(
+        two_body_energy(1, 1.0, interaction="gaussian", strength=-1.0), rel=1e-12
+    )
+    assert system.reference < 1.0  # attraction lowers the energy below N d omega / 2
+
+
+def test_quantum_dot_two_electrons_near_taut(tmp_path) -> None:
+    overrides = {"vmc": {**FAST, "n_iterations": 80}}
+    record = run("quantum-dot", overrides=overrides, seed=0, out=tmp_path)
+    energy = record.metrics["E"]
+    assert energy.reference == pytest.approx(3.0, abs=1e-9)  # Taut 1994
+    assert -4 * energy.std / 3 < energy.gap < 3e-3
+
+
+@pytest.mark.parametrize("method", ["rbm-pade", "rbm", "slater-pade"])
+def test_quantum_dot_six_electrons_builds_with_literature_reference(method: str) -> None:
+    import torch
+
+    task, _, config = resolve("quantum-dot", method, overrides={"n_particles": 6})
+    system = task.system(config)
+    assert not system.exact and system.reference == pytest.approx(20.15932)
+    model = task.wavefunction(config, method).double()
+    assert model(torch.randn(4, 6, 2, dtype=torch.float64)).shape == (4,)
+
+
+@pytest.mark.parametrize(
+    ("task", "overrides", "message"),
+    [
+        ("ho-bosons", ["n_particles=0"], "'n_particles' = 0"),
+        ("ho-bosons", ["omega=0"], "'omega' = 0"),
+        ("ho-bosons", ["omega=-1"], "'omega' = -1"),
+        ("quantum-dot", ["dim=1"], "the Coulomb dot needs dim >= 2"),
+        ("heisenberg-chain", ["n_sites=7"], "n_sites=7 must be even"),
+        ("tfim-chain", ["n_sites=2"], "'n_sites' = 2"),
+        ("tfim-chain", ["vmc.optimizer=lbfgs"], "'vmc.optimizer'"),
+        ("tfim-chain", ["vmc.lr=0"], "'vmc.lr' = 0"),
+        ("tfim-chain", ["vmc.n_chain=4"], "unknown key 'vmc.n_chain'"),
+    ],
+)
+def test_unphysical_input_is_refused_in_one_line(
+    task: str, overrides: list[str], message: str
+) -> None:
+    with pytest.raises(ConfigError) as err:
+        resolve(task, overrides=overrides)
+    assert message in str(err.value)
+    assert "\n" not in str(err.value)
