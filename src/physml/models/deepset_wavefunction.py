@@ -28,13 +28,12 @@ References:
 
 from __future__ import annotations
 
-import math
-import numbers
 from collections.abc import Sequence
 
 import torch
 from torch import nn
 
+from physml.checks import check_choice, check_int, check_real
 from physml.models.jastrow import pair_displacements
 from physml.models.mlp import MLP
 
@@ -42,12 +41,6 @@ __all__ = ["SMOOTH_ACTIVATIONS", "DeepSetWavefunction"]
 
 #: Activations with a continuous second derivative (the kinetic energy needs a Laplacian).
 SMOOTH_ACTIVATIONS = ("tanh", "silu", "gelu", "sigmoid")
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name}={value!r} is not allowed: expected an int >= {minimum}")
-    return int(value)
 
 
 class DeepSetWavefunction(nn.Module):
@@ -87,18 +80,12 @@ class DeepSetWavefunction(nn.Module):
         activation: str = "tanh",
     ) -> None:
         super().__init__()
-        self.n_particles = _check_int("n_particles", n_particles, 1)
-        self.dim = _check_int("dim", dim, 1)
-        self.latent = _check_int("latent", latent, 1)
-        if not isinstance(omega, numbers.Real) or not math.isfinite(omega) or omega <= 0:
-            raise ValueError(f"omega={omega!r} is not allowed: expected a finite real > 0")
-        if activation not in SMOOTH_ACTIVATIONS:
-            raise ValueError(
-                f"activation={activation!r}; allowed (smooth): {', '.join(SMOOTH_ACTIVATIONS)}"
-            )
-        self.hidden = tuple(_check_int("hidden width", h, 1) for h in hidden)
-        self.omega = float(omega)
-        self.activation = activation
+        self.n_particles = check_int("n_particles", n_particles, minimum=1)
+        self.dim = check_int("dim", dim, minimum=1)
+        self.latent = check_int("latent", latent, minimum=1)
+        self.omega = check_real("omega", omega, positive=True)
+        self.activation = check_choice("activation", activation, SMOOTH_ACTIVATIONS)
+        self.hidden = tuple(check_int("hidden width", h, minimum=1) for h in hidden)
         self.phi = MLP(self.dim, self.hidden, self.latent, activation=activation)
         self.chi = MLP(1, self.hidden, self.latent, activation=activation)
         self.rho = MLP(2 * self.latent, self.hidden, 1, activation=activation)

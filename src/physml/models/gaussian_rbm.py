@@ -38,19 +38,14 @@ References:
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from physml.checks import check_int, check_real
+
 __all__ = ["GaussianBinaryRBM"]
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name}={value!r} is not allowed: expected an int >= {minimum}")
-    return int(value)
 
 
 class GaussianBinaryRBM(nn.Module):
@@ -95,16 +90,12 @@ class GaussianBinaryRBM(nn.Module):
         weight_std: float = 0.01,
     ) -> None:
         super().__init__()
-        self.n_particles = _check_int("n_particles", n_particles, 1)
-        self.dim = _check_int("dim", dim, 1)
-        self.n_hidden = _check_int("n_hidden", n_hidden, 1)
-        if not isinstance(sigma, numbers.Real) or not math.isfinite(sigma) or sigma <= 0:
-            raise ValueError(f"sigma={sigma!r} is not allowed: expected a finite real > 0")
-        if not isinstance(weight_std, numbers.Real) or not weight_std >= 0:
-            raise ValueError(f"weight_std={weight_std!r} is not allowed: expected a real >= 0")
-        self.sigma_init = float(sigma)
+        self.n_particles = check_int("n_particles", n_particles, minimum=1)
+        self.dim = check_int("dim", dim, minimum=1)
+        self.n_hidden = check_int("n_hidden", n_hidden, minimum=1)
+        self.sigma_init = check_real("sigma", sigma, positive=True)
         self.learn_sigma = bool(learn_sigma)
-        self.weight_std = float(weight_std)
+        self.weight_std = check_real("weight_std", weight_std, nonnegative=True)
         n_visible = self.n_particles * self.dim
         self.n_visible = n_visible
         self.a = nn.Parameter(torch.empty(n_visible))

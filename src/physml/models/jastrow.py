@@ -28,18 +28,13 @@ References:
 from __future__ import annotations
 
 import math
-import numbers
 
 import torch
 from torch import nn
 
+from physml.checks import check_int, check_n_up, check_real
+
 __all__ = ["PadeJastrow", "SimpleJastrow", "pair_displacements"]
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name}={value!r} is not allowed: expected an int >= {minimum}")
-    return int(value)
 
 
 def pair_displacements(x: torch.Tensor, pairs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -66,8 +61,8 @@ class _PairJastrow(nn.Module):
 
     def __init__(self, n_particles: int, dim: int) -> None:
         super().__init__()
-        self.n_particles = _check_int("n_particles", n_particles, 1)
-        self.dim = _check_int("dim", dim, 1)
+        self.n_particles = check_int("n_particles", n_particles, minimum=1)
+        self.dim = check_int("dim", dim, minimum=1)
         self.n_pairs = self.n_particles * (self.n_particles - 1) // 2
         pairs = torch.triu_indices(self.n_particles, self.n_particles, 1)
         self.register_buffer("pairs", pairs, persistent=False)
@@ -171,23 +166,11 @@ class PadeJastrow(_PairJastrow):
         beta: float = 0.5,
     ) -> None:
         super().__init__(n_particles, dim)
-        if n_up is None:
-            n_up = math.ceil(self.n_particles / 2)
-        if (
-            not isinstance(n_up, numbers.Integral)
-            or isinstance(n_up, bool)
-            or not 0 <= n_up <= self.n_particles
-        ):
-            raise ValueError(
-                f"n_up={n_up!r} is not allowed: expected an int in [0, {self.n_particles}]"
-            )
+        self.n_up = check_n_up(n_up, self.n_particles)
         if cusp and self.dim < 2:
             raise ValueError(f"cusp=True needs dim >= 2 (no finite Coulomb cusp); got dim={dim}")
-        if not isinstance(beta, numbers.Real) or not math.isfinite(beta) or beta <= 0:
-            raise ValueError(f"beta={beta!r} is not allowed: expected a finite real > 0")
-        self.n_up = int(n_up)
         self.cusp = bool(cusp)
-        self.beta_init = float(beta)
+        self.beta_init = check_real("beta", beta, positive=True)
         self.log_beta = nn.Parameter(torch.empty(()))
         if self.cusp:
             up = torch.arange(self.n_particles) < self.n_up

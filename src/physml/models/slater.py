@@ -48,19 +48,13 @@ References:
 from __future__ import annotations
 
 import itertools
-import math
-import numbers
 
 import torch
 from torch import nn
 
+from physml.checks import check_int, check_n_up, check_real
+
 __all__ = ["SlaterDeterminant", "hermite_polynomials", "oscillator_quantum_numbers"]
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if not isinstance(value, numbers.Integral) or isinstance(value, bool) or value < minimum:
-        raise ValueError(f"{name}={value!r} is not allowed: expected an int >= {minimum}")
-    return int(value)
 
 
 def hermite_polynomials(y: torch.Tensor, n_max: int) -> torch.Tensor:
@@ -71,7 +65,7 @@ def hermite_polynomials(y: torch.Tensor, n_max: int) -> torch.Tensor:
     Shapes:
         y (...) -> (..., n_max + 1).
     """
-    n_max = _check_int("n_max", n_max, 0)
+    n_max = check_int("n_max", n_max, minimum=0)
     values = [torch.ones_like(y)]
     if n_max >= 1:
         values.append(2.0 * y)
@@ -90,8 +84,8 @@ def oscillator_quantum_numbers(n_orbitals: int, dim: int) -> list[tuple[int, ...
         >>> oscillator_quantum_numbers(6, 2)
         [(0, 0), (1, 0), (0, 1), (2, 0), (1, 1), (0, 2)]
     """
-    n_orbitals = _check_int("n_orbitals", n_orbitals, 0)
-    dim = _check_int("dim", dim, 1)
+    n_orbitals = check_int("n_orbitals", n_orbitals, minimum=0)
+    dim = check_int("dim", dim, minimum=1)
     states: list[tuple[int, ...]] = []
     shell = 0
     while len(states) < n_orbitals:
@@ -142,22 +136,10 @@ class SlaterDeterminant(nn.Module):
         learn_alpha: bool = True,
     ) -> None:
         super().__init__()
-        self.n_particles = _check_int("n_particles", n_particles, 1)
-        self.dim = _check_int("dim", dim, 1)
-        if not isinstance(omega, numbers.Real) or not math.isfinite(omega) or omega <= 0:
-            raise ValueError(f"omega={omega!r} is not allowed: expected a finite real > 0")
-        if n_up is None:
-            n_up = math.ceil(self.n_particles / 2)
-        if (
-            not isinstance(n_up, numbers.Integral)
-            or isinstance(n_up, bool)
-            or not 0 <= n_up <= self.n_particles
-        ):
-            raise ValueError(
-                f"n_up={n_up!r} is not allowed: expected an int in [0, {self.n_particles}]"
-            )
-        self.omega = float(omega)
-        self.n_up = int(n_up)
+        self.n_particles = check_int("n_particles", n_particles, minimum=1)
+        self.dim = check_int("dim", dim, minimum=1)
+        self.omega = check_real("omega", omega, positive=True)
+        self.n_up = check_n_up(n_up, self.n_particles)
         self.n_down = self.n_particles - self.n_up
         self.gaussian = bool(gaussian)
         self.learn_alpha = bool(learn_alpha)

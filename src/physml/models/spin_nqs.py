@@ -29,6 +29,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
+from physml.checks import check_int, check_real
 from physml.models.mlp import MLP
 
 __all__ = ["SpinFeedForward", "SpinRBM", "SymmetricSpinRBM", "log_2cosh"]
@@ -50,11 +51,6 @@ def log_2cosh(x: torch.Tensor) -> torch.Tensor:
 def _check_input(s: torch.Tensor, n_sites: int) -> None:
     if s.dim() == 0 or s.shape[-1] != n_sites:
         raise ValueError(f"s has shape {tuple(s.shape)}; expected (batch, {n_sites})")
-
-
-def _check_n_sites(n_sites: int) -> None:
-    if isinstance(n_sites, bool) or not isinstance(n_sites, int) or n_sites < 1:
-        raise ValueError(f"n_sites={n_sites!r}; must be a positive integer")
 
 
 class SpinRBM(nn.Module):
@@ -92,16 +88,14 @@ class SpinRBM(nn.Module):
         visible_bias: bool = True,
     ) -> None:
         super().__init__()
-        _check_n_sites(n_sites)
+        n_sites = check_int("n_sites", n_sites, minimum=1)
         if alpha is not None and n_hidden is not None:
             raise ValueError(f"alpha={alpha} and n_hidden={n_hidden}; give at most one")
         if n_hidden is None:
-            alpha = 1.0 if alpha is None else alpha
-            if not alpha > 0:
-                raise ValueError(f"alpha={alpha}; must be positive")
+            alpha = check_real("alpha", 1.0 if alpha is None else alpha, positive=True)
             n_hidden = max(1, round(alpha * n_sites))
-        elif isinstance(n_hidden, bool) or not isinstance(n_hidden, int) or n_hidden < 1:
-            raise ValueError(f"n_hidden={n_hidden!r}; must be a positive integer")
+        else:
+            n_hidden = check_int("n_hidden", n_hidden, minimum=1)
         self.n_sites = n_sites
         self.n_hidden = n_hidden
         self.weight = nn.Parameter(torch.empty(n_hidden, n_sites))
@@ -157,9 +151,8 @@ class SymmetricSpinRBM(nn.Module):
 
     def __init__(self, n_sites: int, *, alpha: int = 1, visible_bias: bool = True) -> None:
         super().__init__()
-        _check_n_sites(n_sites)
-        if isinstance(alpha, bool) or not isinstance(alpha, int) or alpha < 1:
-            raise ValueError(f"alpha={alpha!r}; must be a positive integer (filters)")
+        n_sites = check_int("n_sites", n_sites, minimum=1)
+        alpha = check_int("alpha", alpha, minimum=1)
         self.n_sites = n_sites
         self.alpha = alpha
         self.weight = nn.Parameter(torch.empty(alpha, n_sites))
@@ -218,7 +211,7 @@ class SpinFeedForward(nn.Module):
         init: str = "default",
     ) -> None:
         super().__init__()
-        _check_n_sites(n_sites)
+        n_sites = check_int("n_sites", n_sites, minimum=1)
         hidden = (n_sites,) if hidden is None else tuple(hidden)
         self.n_sites = n_sites
         self.hidden = hidden

@@ -28,9 +28,10 @@ Example:
 from __future__ import annotations
 
 import math
-import numbers
 
 import numpy as np
+
+from physml.checks import check_choice, check_int, check_real, is_int
 
 __all__ = [
     "VERSION",
@@ -85,29 +86,6 @@ def _multispin():
     return _ising_multispin
 
 
-def _is_int(x) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if not _is_int(value) or value < minimum:
-        raise ValueError(f"{name}={value!r} is not allowed: expected an int >= {minimum}")
-    return int(value)
-
-
-def _check_temperature(temperature) -> float:
-    if (
-        not isinstance(temperature, numbers.Real)
-        or isinstance(temperature, bool)
-        or not math.isfinite(temperature)
-        or temperature <= 0
-    ):
-        raise ValueError(
-            f"temperature={temperature!r} is not allowed: expected a finite real number > 0"
-        )
-    return float(temperature)
-
-
 def _check_spins(spins) -> np.ndarray:
     if not isinstance(spins, np.ndarray) or spins.dtype != np.int8:
         raise TypeError(
@@ -143,7 +121,7 @@ def _temperatures(temperature, batch: int) -> np.ndarray:
 
 def _stream_key(seed) -> np.uint64:
     """A 64-bit key for the counter-based kernel streams, from an int or a Generator."""
-    if not (_is_int(seed) or isinstance(seed, np.random.Generator)):
+    if not (is_int(seed) or isinstance(seed, np.random.Generator)):
         raise TypeError(f"seed must be an int or a numpy.random.Generator, got {seed!r}")
     rng = np.random.default_rng(seed)
     return np.uint64(rng.integers(0, 2**64, dtype=np.uint64))
@@ -201,7 +179,7 @@ def metropolis(
         ``spins`` itself (same object), after the sweeps.
     """
     spins = _check_spins_inplace(spins)
-    n_sweeps = _check_int("n_sweeps", n_sweeps, 0)
+    n_sweeps = check_int("n_sweeps", n_sweeps, minimum=0)
     t = _temperatures(temperature, spins.shape[0])
     key = _stream_key(seed)
     if multispin not in (None, True, False):
@@ -320,7 +298,7 @@ def wolff(spins: np.ndarray, temperature, n_steps: int, seed) -> np.ndarray:
         ``spins`` itself (same object).
     """
     spins = _check_spins_inplace(spins)
-    n_steps = _check_int("n_steps", n_steps, 0)
+    n_steps = check_int("n_steps", n_steps, minimum=0)
     key = _stream_key(seed)
     if n_steps == 0 or spins.shape[0] == 0:
         return spins
@@ -413,16 +391,15 @@ def sample(
     Raises:
         ValueError: naming the argument, the value and what is allowed.
     """
-    L = _check_int("L", L, 2)
-    temperature = _check_temperature(temperature)
-    n_samples = _check_int("n_samples", n_samples, 1)
-    if algorithm not in _ALGORITHMS:
-        raise ValueError(f"algorithm={algorithm!r} is not allowed: expected one of {_ALGORITHMS}")
+    L = check_int("L", L, minimum=2)
+    temperature = check_real("temperature", temperature, positive=True)
+    n_samples = check_int("n_samples", n_samples, minimum=1)
+    algorithm = check_choice("algorithm", algorithm, _ALGORITHMS)
     if n_equilibrate is not None:
-        n_equilibrate = _check_int("n_equilibrate", n_equilibrate, 0)
+        n_equilibrate = check_int("n_equilibrate", n_equilibrate, minimum=0)
     if n_between is not None:
-        n_between = _check_int("n_between", n_between, 1)
-    if not (_is_int(seed) or isinstance(seed, np.random.Generator)):
+        n_between = check_int("n_between", n_between, minimum=1)
+    if not (is_int(seed) or isinstance(seed, np.random.Generator)):
         raise TypeError(f"seed must be an int or a numpy.random.Generator, got {seed!r}")
 
     tc = critical_temperature()
@@ -503,7 +480,7 @@ def susceptibility(spins: np.ndarray, temperature: float) -> float:
     Uses |m| (the finite-lattice convention that stays finite below T_c, where <m> = 0 by
     symmetry); the batch is taken as an equilibrium ensemble at ``temperature``.
     """
-    t = _check_temperature(temperature)
+    t = check_real("temperature", temperature, positive=True)
     m = abs_magnetization(spins)
     n = spins.shape[1] * spins.shape[2]
     return float(n * (np.mean(m * m) - np.mean(m) ** 2) / t)
@@ -511,7 +488,7 @@ def susceptibility(spins: np.ndarray, temperature: float) -> float:
 
 def specific_heat(spins: np.ndarray, temperature: float) -> float:
     """Specific heat per spin from energy fluctuations, c = N (<e^2> - <e>^2) / T^2."""
-    t = _check_temperature(temperature)
+    t = check_real("temperature", temperature, positive=True)
     e = energy(spins)
     n = spins.shape[1] * spins.shape[2]
     return float(n * np.var(e) / t**2)
@@ -623,7 +600,7 @@ def _kaufman_terms(L: int, beta: float):
 
 
 def _check_exact_args(L, temperature):
-    L = _check_int("L", L, 2)
+    L = check_int("L", L, minimum=2)
     t = np.asarray(temperature, dtype=np.float64)
     if not np.all(np.isfinite(t) & (t > 0)):
         raise ValueError(f"temperature={temperature!r} is not allowed: must be finite and > 0")
@@ -711,10 +688,10 @@ def enumerate_exact(L: int, temperature: float) -> dict[str, float]:
     """
     from scipy.special import logsumexp
 
-    L = _check_int("L", L, 2)
+    L = check_int("L", L, minimum=2)
     if L > 4:
         raise ValueError(f"L={L} is not allowed: enumeration needs L <= 4 (2^(L^2) states)")
-    t = _check_temperature(temperature)
+    t = check_real("temperature", temperature, positive=True)
     configs = _all_configurations(L)
     n = L * L
     e = energy(configs)

@@ -315,7 +315,7 @@ def test_spin_counts():
         ({"dim": 4}, r"dim=4 .*1\.\.3"),
         ({"omega": 0.0}, "omega=0.0"),
         ({"omega": float("nan")}, "omega=nan"),
-        ({"interaction": "yukawa"}, "interaction='yukawa'.*none, coulomb, gaussian"),
+        ({"interaction": "yukawa"}, "interaction='yukawa'.*'none', 'coulomb', 'gaussian'"),
         ({"interaction": "coulomb", "dim": 1}, "dim >= 2"),
         ({"strength": float("inf")}, "strength=inf"),
         ({"width": -1.0}, "width=-1.0"),

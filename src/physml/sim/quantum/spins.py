@@ -47,6 +47,8 @@ import scipy.linalg
 import scipy.sparse
 import scipy.sparse.linalg
 
+from physml.checks import check_int, check_real, is_int
+
 __all__ = [
     "HEISENBERG_CHAIN_ENERGY_PER_SITE",
     "Connections",
@@ -83,22 +85,6 @@ _ROWS_PER_CHUNK = 1 << 18  # rows built at once in to_sparse (bounds temporary m
 # --------------------------------------------------------------------------- validation
 
 
-def _is_int(x) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
-def _check_int(name: str, value, minimum: int) -> int:
-    if not _is_int(value) or value < minimum:
-        raise ValueError(f"{name}={value!r} is not allowed: expected an int >= {minimum}")
-    return int(value)
-
-
-def _check_real(name: str, value) -> float:
-    if not isinstance(value, numbers.Real) or isinstance(value, bool) or not math.isfinite(value):
-        raise ValueError(f"{name}={value!r} is not allowed: expected a finite real number")
-    return float(value)
-
-
 def _check_edges(n_sites: int, edges) -> np.ndarray:
     """Int64 (n_edges, 2) edges with both ends in [0, n_sites) and no self-loops."""
     arr = np.asarray(edges)
@@ -131,7 +117,7 @@ def chain_edges(n_sites: int, *, pbc: bool = True) -> np.ndarray:
     Returns:
         Int64 array of shape (n_edges, 2): L - 1 bonds when open, L when periodic (L > 2).
     """
-    n = _check_int("n_sites", n_sites, 2)
+    n = check_int("n_sites", n_sites, minimum=2)
     i = np.arange(n - 1 if (not pbc or n == 2) else n, dtype=np.int64)
     return np.stack([i, (i + 1) % n], axis=1)
 
@@ -148,8 +134,8 @@ def square_edges(lx: int, ly: int, *, pbc: bool = True) -> np.ndarray:
     Returns:
         Int64 array of shape (n_edges, 2): horizontal bonds first, then vertical ones.
     """
-    lx = _check_int("lx", lx, 1)
-    ly = _check_int("ly", ly, 1)
+    lx = check_int("lx", lx, minimum=1)
+    ly = check_int("ly", ly, minimum=1)
     if lx * ly < 2:
         raise ValueError(f"lx * ly = {lx * ly} is not allowed: expected at least 2 sites")
     x, y = np.meshgrid(np.arange(lx), np.arange(ly), indexing="xy")
@@ -189,7 +175,7 @@ def _colouring(n_sites: int, edges) -> np.ndarray | None:
 
 def is_bipartite(n_sites: int, edges) -> bool:
     """Whether the graph (n_sites, edges) can be 2-coloured (e.g. a chain of even L)."""
-    return _colouring(_check_int("n_sites", n_sites, 1), edges) is not None
+    return _colouring(check_int("n_sites", n_sites, minimum=1), edges) is not None
 
 
 def sublattice(n_sites: int, edges) -> np.ndarray:
@@ -203,7 +189,7 @@ def sublattice(n_sites: int, edges) -> np.ndarray:
     Raises:
         ValueError: if the graph is not bipartite (it has an odd cycle).
     """
-    colour = _colouring(_check_int("n_sites", n_sites, 1), edges)
+    colour = _colouring(check_int("n_sites", n_sites, minimum=1), edges)
     if colour is None:
         raise ValueError("edges is not bipartite (it has an odd cycle): no sublattice split")
     return colour
@@ -214,8 +200,8 @@ def sublattice(n_sites: int, edges) -> np.ndarray:
 
 def _canonical_sites(name: str, sites, n_sites: int) -> tuple[int, ...]:
     """Sorted tuple of distinct site indices in [0, n_sites)."""
-    items = (sites,) if _is_int(sites) else sites
-    if not isinstance(items, Iterable) or not all(_is_int(i) for i in items):
+    items = (sites,) if is_int(sites) else sites
+    if not isinstance(items, Iterable) or not all(is_int(i) for i in items):
         raise ValueError(f"{name}={sites!r} is not allowed: expected a tuple of site indices")
     out = tuple(sorted(int(i) for i in items))
     if len(set(out)) != len(out):
@@ -237,10 +223,8 @@ def sector_basis(n_sites: int, magnetization: int) -> np.ndarray:
     Returns:
         Int64 array of shape (binomial(L, (L - M) / 2),), increasing.
     """
-    n = _check_int("n_sites", n_sites, 1)
-    if n > _MAX_SITES_BITS:
-        raise ValueError(f"n_sites={n} is not allowed: expected <= {_MAX_SITES_BITS}")
-    if not _is_int(magnetization) or abs(magnetization) > n or (n - magnetization) % 2:
+    n = check_int("n_sites", n_sites, minimum=1, maximum=_MAX_SITES_BITS)
+    if not is_int(magnetization) or abs(magnetization) > n or (n - magnetization) % 2:
         raise ValueError(
             f"magnetization={magnetization!r} is not allowed: expected an int M with "
             f"|M| <= {n} and M = {n} (mod 2)"
@@ -339,14 +323,14 @@ class PauliSum:
     terms: tuple[tuple[float, tuple[int, ...], tuple[int, ...]], ...]
 
     def __post_init__(self) -> None:
-        n = _check_int("n_sites", self.n_sites, 1)
+        n = check_int("n_sites", self.n_sites, minimum=1)
         canonical = []
         for term in self.terms:
             if not isinstance(term, Sequence) or len(term) != 3:
                 raise ValueError(
                     f"terms contains {term!r}: expected (coeff, x_sites, z_sites) triples"
                 )
-            coeff = _check_real("coeff", term[0])
+            coeff = check_real("coeff", term[0])
             x = _canonical_sites("x_sites", term[1], n)
             z = _canonical_sites("z_sites", term[2], n)
             if len(set(x) & set(z)) % 2:
@@ -371,7 +355,7 @@ class PauliSum:
     def __mul__(self, scalar: float) -> PauliSum:
         if not isinstance(scalar, numbers.Real) or isinstance(scalar, bool):
             return NotImplemented
-        factor = _check_real("scalar", scalar)
+        factor = check_real("scalar", scalar)
         return PauliSum(self.n_sites, tuple((c * factor, x, z) for c, x, z in self.terms))
 
     __rmul__ = __mul__
@@ -493,7 +477,7 @@ class PauliSum:
 
 
 def _default_edges(n_sites: int, pbc: bool, edges) -> np.ndarray:
-    n = _check_int("n_sites", n_sites, 2)
+    n = check_int("n_sites", n_sites, minimum=2)
     return chain_edges(n, pbc=bool(pbc)) if edges is None else _check_edges(n, edges)
 
 
@@ -512,8 +496,8 @@ def transverse_field_ising(
     Returns:
         The :class:`PauliSum`; zero coefficients are kept (and dropped by its methods).
     """
-    h = _check_real("h", h)
-    J = _check_real("J", J)
+    h = check_real("h", h)
+    J = check_real("J", J)
     e = _default_edges(n_sites, pbc, edges)
     terms = [(-J, (), (int(i), int(j))) for i, j in e]
     terms += [(-h, (i,), ()) for i in range(int(n_sites))]
@@ -542,7 +526,7 @@ def heisenberg(
     Returns:
         The :class:`PauliSum` (XX, YY = -XXZZ and ZZ terms per bond).
     """
-    J = _check_real("J", J)
+    J = check_real("J", J)
     e = _default_edges(n_sites, pbc, edges)
     if marshall and not is_bipartite(int(n_sites), e):
         raise ValueError(
@@ -615,7 +599,7 @@ def ground_state_energy(
     Returns:
         A float for k = 1, else float64 array (k,) in increasing order (with multiplicity).
     """
-    k = _check_int("k", k, 1)
+    k = check_int("k", k, minimum=1)
     w = _lowest(H, magnetization, k, vectors=False)
     return float(w[0]) if k == 1 else np.asarray(w, dtype=np.float64)
 
@@ -691,9 +675,9 @@ def tfim_exact_energy(n_sites: int, *, h: float, J: float = 1.0) -> float:
         h: transverse field (finite real).
         J: Ising coupling (finite real).
     """
-    n = _check_int("n_sites", n_sites, 2)
-    h = _check_real("h", h)
-    J = _check_real("J", J)
+    n = check_int("n_sites", n_sites, minimum=2)
+    h = check_real("h", h)
+    J = check_real("J", J)
     return _tfim_ring_energy(n, h, J / 2.0 if n == 2 else J)
 
 
@@ -707,8 +691,8 @@ def tfim_energy_density_infinite(h: float, J: float = 1.0) -> float:
     References:
         P. Pfeuty, Ann. Phys. 57, 79 (1970).
     """
-    h = _check_real("h", h)
-    J = _check_real("J", J)
+    h = check_real("h", h)
+    J = check_real("J", J)
     value, _ = scipy.integrate.quad(
         lambda k: math.sqrt(max(h * h + J * J - 2.0 * h * J * math.cos(k), 0.0)),
         0.0,

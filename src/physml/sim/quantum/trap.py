@@ -43,12 +43,13 @@ from __future__ import annotations
 import functools
 import itertools
 import math
-import numbers
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
+
+from physml.checks import check_choice, check_int, check_real
 
 if TYPE_CHECKING:
     import torch
@@ -111,33 +112,8 @@ _STOP_RTOL = 1e-10  # refine until the extrapolations agree to this
 # --------------------------------------------------------------------------- validation
 
 
-def _is_int(x) -> bool:
-    return isinstance(x, numbers.Integral) and not isinstance(x, bool)
-
-
-def _check_int(name: str, value, minimum: int, maximum: int | None = None) -> int:
-    if not _is_int(value) or value < minimum or (maximum is not None and value > maximum):
-        allowed = f">= {minimum}" if maximum is None else f"in {minimum}..{maximum}"
-        raise ValueError(f"{name}={value!r} is not allowed: expected an int {allowed}")
-    return int(value)
-
-
-def _check_real(name: str, value, *, positive: bool = False) -> float:
-    ok = isinstance(value, numbers.Real) and not isinstance(value, bool)
-    if not ok or not math.isfinite(value) or (positive and value <= 0):
-        allowed = "a finite real number > 0" if positive else "a finite real number"
-        raise ValueError(f"{name}={value!r} is not allowed: expected {allowed}")
-    return float(value)
-
-
-def _check_choice(name: str, value, allowed: tuple[str, ...]) -> str:
-    if value not in allowed:
-        raise ValueError(f"{name}={value!r} is not allowed: expected one of {', '.join(allowed)}")
-    return value
-
-
 def _check_interaction(interaction, dim: int) -> str:
-    interaction = _check_choice("interaction", interaction, INTERACTIONS)
+    interaction = check_choice("interaction", interaction, INTERACTIONS)
     if interaction == "coulomb" and dim < 2:
         raise ValueError(
             f"interaction='coulomb' is not allowed with dim={dim}: needs dim >= 2 "
@@ -159,8 +135,8 @@ def single_particle_degeneracy(level: int, dim: int) -> int:
     Returns:
         binom(level + dim - 1, dim - 1): 1 in 1D, level + 1 in 2D, (n+1)(n+2)/2 in 3D.
     """
-    level = _check_int("level", level, 0)
-    dim = _check_int("dim", dim, 1, 3)
+    level = check_int("level", level, minimum=0)
+    dim = check_int("dim", dim, minimum=1, maximum=3)
     return math.comb(level + dim - 1, dim - 1)
 
 
@@ -175,8 +151,8 @@ def closed_shell_numbers(dim: int, n_shells: int) -> tuple[int, ...]:
         The "magic numbers" 2 sum_{n < k} binom(n + dim - 1, dim - 1), k = 1..n_shells:
         2, 4, 6, ... in 1D; 2, 6, 12, 20, ... in 2D; 2, 8, 20, 40, ... in 3D.
     """
-    dim = _check_int("dim", dim, 1, 3)
-    n_shells = _check_int("n_shells", n_shells, 1)
+    dim = check_int("dim", dim, minimum=1, maximum=3)
+    n_shells = check_int("n_shells", n_shells, minimum=1)
     counts = [2 * math.comb(n + dim - 1, dim - 1) for n in range(n_shells)]
     return tuple(int(c) for c in np.cumsum(counts))
 
@@ -213,10 +189,10 @@ def noninteracting_energy(
         The energy: N dim omega / 2 for bosons; for fermions e.g. 2, 10, 28 omega for the
         2D closed shells N = 2, 6, 12 and 3, 18, 60 omega for the 3D ones N = 2, 8, 20.
     """
-    n_particles = _check_int("n_particles", n_particles, 1)
-    dim = _check_int("dim", dim, 1, 3)
-    omega = _check_real("omega", omega, positive=True)
-    statistics = _check_choice("statistics", statistics, STATISTICS)
+    n_particles = check_int("n_particles", n_particles, minimum=1)
+    dim = check_int("dim", dim, minimum=1, maximum=3)
+    omega = check_real("omega", omega, positive=True)
+    statistics = check_choice("statistics", statistics, STATISTICS)
     if statistics == "bosons":
         return n_particles * dim * omega / 2
     n_up = (n_particles + 1) // 2
@@ -275,13 +251,13 @@ def two_body_energy(
         The total energy E_cm + E_rel (e.g. dim omega without interaction; 3 for 2D
         Coulomb at omega = 1; 2 for 3D Coulomb at omega = 1/2, Taut's exact results).
     """
-    dim = _check_int("dim", dim, 1, 3)
-    omega = _check_real("omega", omega, positive=True)
+    dim = check_int("dim", dim, minimum=1, maximum=3)
+    omega = check_real("omega", omega, positive=True)
     interaction = _check_interaction(interaction, dim)
-    strength = _check_real("strength", strength)
-    width = _check_real("width", width, positive=True)
+    strength = check_real("strength", strength)
+    width = check_real("width", width, positive=True)
     if n_grid is not None:
-        n_grid = _check_int("n_grid", n_grid, 16)
+        n_grid = check_int("n_grid", n_grid, minimum=16)
     value, error = _two_body_cached(dim, omega, interaction, strength, width, n_grid)
     if error > _TARGET_RTOL * max(abs(value), omega):
         warnings.warn(
@@ -447,13 +423,13 @@ class HarmonicTrap:
 
     def __post_init__(self) -> None:
         set_ = object.__setattr__
-        set_(self, "n_particles", _check_int("n_particles", self.n_particles, 1))
-        set_(self, "dim", _check_int("dim", self.dim, 1, 3))
-        set_(self, "omega", _check_real("omega", self.omega, positive=True))
+        set_(self, "n_particles", check_int("n_particles", self.n_particles, minimum=1))
+        set_(self, "dim", check_int("dim", self.dim, minimum=1, maximum=3))
+        set_(self, "omega", check_real("omega", self.omega, positive=True))
         _check_interaction(self.interaction, self.dim)
-        set_(self, "strength", _check_real("strength", self.strength))
-        set_(self, "width", _check_real("width", self.width, positive=True))
-        _check_choice("statistics", self.statistics, STATISTICS)
+        set_(self, "strength", check_real("strength", self.strength))
+        set_(self, "width", check_real("width", self.width, positive=True))
+        check_choice("statistics", self.statistics, STATISTICS)
 
     # ------------------------------------------------------------------ spins
 
