@@ -110,3 +110,20 @@ def test_langevin_requires_drift() -> None:
 def test_spin_metropolis_rejects_bad_input(kwargs: dict, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         SpinMetropolis(4, **kwargs)
+
+
+def test_langevin_samples_across_a_node() -> None:
+    # psi = x exp(-x^2/2) (first excited oscillator state) has a node at x = 0 where the
+    # drift diverges; |psi|^2 ~ x^2 exp(-x^2) gives <x^2> = 3/2 and <|x|> = 1/sqrt(pi) * 2
+    def log_psi(x: torch.Tensor) -> torch.Tensor:
+        return torch.log(x.abs()).sum((1, 2)) - 0.5 * (x**2).sum((1, 2))
+
+    def drift(x: torch.Tensor):
+        return log_psi(x), 1.0 / x - x
+
+    sampler = ContinuousMetropolis(1, 1, n_chains=512, seed=2, steps_per_sample=5)
+    x = sampler.sample(log_psi, 512 * 80, drift=drift).flat().reshape(-1).numpy()
+    assert (x**2).mean() == pytest.approx(1.5, rel=0.03)
+    assert np.abs(x).mean() == pytest.approx(2 / np.sqrt(np.pi), rel=0.03)
+    # the drift limit keeps walkers near the node moving instead of flinging them away
+    assert np.isfinite(x).all() and np.abs(x).max() < 6

@@ -30,6 +30,7 @@ import torch
 from torch import nn
 
 from physml.atomic import atomic_path
+from physml.checks import check_choice, check_int, check_real
 from physml.infer.vmc.gradient import energy_gradient, log_derivatives, stochastic_reconfiguration
 from physml.infer.vmc.local_energy import ContinuousLocalEnergy, LatticeLocalEnergy
 from physml.infer.vmc.samplers import ContinuousMetropolis, Samples, SpinMetropolis
@@ -82,6 +83,13 @@ class Estimate:
     tau: float
 
 
+def _clip(e_loc: torch.Tensor, width: float) -> torch.Tensor:
+    """Clip to median +- width * (median absolute deviation)."""
+    median = e_loc.median()
+    mad = (e_loc - median).abs().median()
+    return e_loc if mad == 0 else e_loc.clamp(median - width * mad, median + width * mad)
+
+
 Sampler = SpinMetropolis | ContinuousMetropolis
 LocalEnergy = LatticeLocalEnergy | ContinuousLocalEnergy
 
@@ -98,6 +106,11 @@ class VMC:
         optimizer: "sr" (stochastic reconfiguration + SGD), "sgd" or "adam".
         lr: learning rate.
         diag_shift: SR diagonal shift epsilon.
+        clip: local energies further than ``clip`` median absolute deviations from the
+            median are clipped for the gradient only (the reported energy uses them
+            all). Near the nodes of a fermionic wavefunction E_L diverges and its
+            heavy tail makes single gradient estimates wild; clipping them is standard
+            practice (FermiNet, PauliNet); 5 is typical. None (default) disables it.
     """
 
     def __init__(
@@ -110,16 +123,14 @@ class VMC:
         optimizer: Literal["sr", "sgd", "adam"] = "sr",
         lr: float = 0.01,
         diag_shift: float = 0.01,
+        clip: float | None = None,
     ) -> None:
-        if optimizer not in ("sr", "sgd", "adam"):
-            raise ValueError(f"optimizer={optimizer!r}; allowed: 'sr', 'sgd', 'adam'")
-        for name, value in (("lr", lr), ("diag_shift", diag_shift)):
-            if not (math.isfinite(value) and value > 0):
-                raise ValueError(f"{name}={value!r} must be a positive finite number")
-        if not isinstance(n_samples, int) or n_samples < 2:
-            raise ValueError(f"n_samples={n_samples!r} must be an integer >= 2")
+        self.method = check_choice("optimizer", optimizer, ("sr", "sgd", "adam"))
+        self.lr = check_real("lr", lr, positive=True)
+        self.diag_shift = check_real("diag_shift", diag_shift, positive=True)
+        self.n_samples = check_int("n_samples", n_samples, minimum=2)
+        self.clip = None if clip is None else check_real("clip", clip, positive=True)
         self.model, self.sampler, self.local_energy = model, sampler, local_energy
-        self.n_samples, self.method, self.lr, self.diag_shift = n_samples, optimizer, lr, diag_shift
         params = [p for p in model.parameters() if p.requires_grad]
         self.optimizer: torch.optim.Optimizer = (
             torch.optim.Adam(params, lr=lr)
@@ -155,10 +166,11 @@ class VMC:
         stats = self._statistics(e_loc.reshape(samples.configs.shape[:2]), samples.acceptance)
         self._check(stats)
         o = log_derivatives(self.model, configs)
+        e_fit = e_loc if self.clip is None else _clip(e_loc, self.clip)
         if self.method == "sr":
-            direction = stochastic_reconfiguration(o, e_loc, diag_shift=self.diag_shift)
+            direction = stochastic_reconfiguration(o, e_fit, diag_shift=self.diag_shift)
         else:
-            direction = 2.0 * energy_gradient(o, e_loc)
+            direction = 2.0 * energy_gradient(o, e_fit)
         if not torch.isfinite(direction).all():
             self._diverged(
                 stats.step,

@@ -7,11 +7,13 @@ With :math:`O_k(x) = \partial_{\theta_k}\log|\psi_\theta(x)|` and samples from
           \langle O_k\rangle\big) = 2 F_k .
 
 Stochastic reconfiguration (Sorella 1998; Carleo & Troyer 2017) replaces the Euclidean
-step by the natural-gradient step :math:`\delta = (S + \epsilon I)^{-1} F` with the
+step by the natural-gradient step :math:`\delta = (S + \epsilon I)^{-1}\, 2F` with the
 quantum geometric tensor :math:`S_{kl} = \langle \Delta O_k \Delta O_l\rangle`
-(:math:`\Delta O = O - \langle O\rangle`) and a diagonal shift :math:`\epsilon`.
-When there are more parameters than samples the same step is solved in sample space,
-:math:`\delta = X^T (X X^T + \epsilon I)^{-1} \Delta E / \sqrt{n}` with
+(:math:`\Delta O = O - \langle O\rangle`) and a diagonal shift :math:`\epsilon`. The
+factor 2 (the full energy gradient, as NetKet uses for real parameters) makes learning
+rates and diagonal shifts carry over from NetKet unchanged. When there are more
+parameters than samples the same step is solved in sample space,
+:math:`\delta = X^T (X X^T + \epsilon I)^{-1}\, 2\Delta E / \sqrt{n}` with
 :math:`X = \Delta O/\sqrt{n}` (the push-through identity; MinSR, Chen & Heyl 2024).
 """
 
@@ -58,7 +60,7 @@ def energy_gradient(o: torch.Tensor, e_loc: torch.Tensor) -> torch.Tensor:
 def stochastic_reconfiguration(
     o: torch.Tensor, e_loc: torch.Tensor, *, diag_shift: float = 0.01
 ) -> torch.Tensor:
-    r"""The natural-gradient direction :math:`(S + \epsilon I)^{-1} F`.
+    r"""The natural-gradient direction :math:`(S + \epsilon I)^{-1}\, 2F`.
 
     Solved by Cholesky in parameter space or in sample space, whichever is smaller.
 
@@ -67,7 +69,7 @@ def stochastic_reconfiguration(
     """
     n, n_params = o.shape
     x = (o - o.mean(0)) / math.sqrt(n)
-    e = (e_loc - e_loc.mean()) / math.sqrt(n)
+    e = 2.0 * (e_loc - e_loc.mean()) / math.sqrt(n)
     if n_params <= n:
         s = x.T @ x
         s.diagonal().add_(diag_shift)

@@ -26,6 +26,8 @@ from typing import Literal
 import numpy as np
 import torch
 
+from physml.checks import check_int, check_real
+
 __all__ = ["ContinuousMetropolis", "Samples", "SpinMetropolis"]
 
 LogPsi = Callable[[torch.Tensor], torch.Tensor]
@@ -48,16 +50,6 @@ class Samples:
     def flat(self) -> torch.Tensor:
         """All configurations as one batch (n_per_chain * n_chains, ...)."""
         return self.configs.reshape(-1, *self.configs.shape[2:])
-
-
-def _positive(name: str, value: float) -> None:
-    if not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
-        raise ValueError(f"{name}={value!r} must be a positive finite number")
-
-
-def _count(name: str, value: int, minimum: int = 1) -> None:
-    if not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ValueError(f"{name}={value!r} must be an integer >= {minimum}")
 
 
 class SpinMetropolis:
@@ -93,10 +85,10 @@ class SpinMetropolis:
         seed: int = 0,
         dtype: torch.dtype = torch.float64,
     ) -> None:
-        _count("n_sites", n_sites, 2)
-        _count("n_chains", n_chains)
-        _count("sweeps_per_sample", sweeps_per_sample)
-        _count("n_burn_in", n_burn_in, 0)
+        n_sites = check_int("n_sites", n_sites, minimum=2)
+        n_chains = check_int("n_chains", n_chains, minimum=1)
+        sweeps_per_sample = check_int("sweeps_per_sample", sweeps_per_sample, minimum=1)
+        n_burn_in = check_int("n_burn_in", n_burn_in, minimum=0)
         if move not in ("flip", "exchange"):
             raise ValueError(f"move={move!r}; allowed: 'flip', 'exchange'")
         self.n_sites, self.n_chains, self.move = n_sites, n_chains, move
@@ -150,7 +142,7 @@ class SpinMetropolis:
 
     def sample(self, log_psi: LogPsi, n_samples: int) -> Samples:
         """Draw ``n_samples`` configurations (rounded up to a multiple of ``n_chains``)."""
-        _count("n_samples", n_samples)
+        n_samples = check_int("n_samples", n_samples, minimum=1)
         with torch.no_grad():
             current = log_psi(self.chains)
         if not self._burnt_in:
@@ -178,6 +170,15 @@ class SpinMetropolis:
         self._burnt_in = bool(state["burnt_in"])
 
 
+def _limited_drift(v: torch.Tensor, dt: float, a: float = 0.5) -> torch.Tensor:
+    """Drift velocity limited per particle near nodes (Umrigar, Nightingale & Runge,
+    J. Chem. Phys. 99, 2865 (1993)): v (-1 + sqrt(1 + 2 a v^2 dt)) / (a v^2 dt), equal to v
+    where v^2 dt is small and bounded by sqrt(2 / (a dt)) where it diverges."""
+    x = a * (v**2).sum(-1, keepdim=True) * dt
+    safe = torch.where(x > 1e-12, x, torch.ones_like(x))
+    return v * torch.where(x > 1e-12, (torch.sqrt(1.0 + 2.0 * safe) - 1.0) / safe, 1.0)
+
+
 class ContinuousMetropolis:
     """Metropolis sampling of |psi(x)|^2 for particles in continuous space.
 
@@ -188,7 +189,9 @@ class ContinuousMetropolis:
       move x' = x + D F(x) dt + sqrt(2 D dt) eta with the quantum force
       F = 2 grad log|psi| and D = 1/2, accepted with the Metropolis–Hastings ratio that
       includes the Green's functions G(x' -> x) / G(x -> x'), so the chain samples
-      |psi|^2 exactly for any dt; ``step`` is dt.
+      |psi|^2 exactly for any dt; ``step`` is dt. The drift is limited per particle near
+      nodes of psi, where it diverges (Umrigar, Nightingale & Runge 1993), so walkers are
+      not flung far away and stuck.
 
     During burn-in the step is tuned (multiplicatively, every 10 steps) towards a target
     acceptance (0.5 for the random walk, 0.8 for Langevin); afterwards it is frozen so the
@@ -219,13 +222,13 @@ class ContinuousMetropolis:
         seed: int = 0,
         dtype: torch.dtype = torch.float64,
     ) -> None:
-        _count("n_particles", n_particles)
-        _count("dim", dim)
-        _count("n_chains", n_chains)
-        _count("steps_per_sample", steps_per_sample)
-        _count("n_burn_in", n_burn_in, 0)
-        _positive("step", step)
-        _positive("init_scale", init_scale)
+        n_particles = check_int("n_particles", n_particles, minimum=1)
+        dim = check_int("dim", dim, minimum=1)
+        n_chains = check_int("n_chains", n_chains, minimum=1)
+        steps_per_sample = check_int("steps_per_sample", steps_per_sample, minimum=1)
+        n_burn_in = check_int("n_burn_in", n_burn_in, minimum=0)
+        step = check_real("step", step, positive=True)
+        init_scale = check_real("init_scale", init_scale, positive=True)
         self.n_chains, self.langevin, self.step = n_chains, langevin, float(step)
         self.steps_per_sample, self.n_burn_in = steps_per_sample, n_burn_in
         self.target = 0.8 if langevin else 0.5
@@ -244,10 +247,11 @@ class ContinuousMetropolis:
         if self.langevin and drift is not None:
             logp, grad = state  # D F dt = (1/2)(2 grad log|psi|) dt = grad dt
             dt = self.step
-            proposal = x + dt * grad + math.sqrt(dt) * noise
+            shift = _limited_drift(grad, dt) * dt
+            proposal = x + shift + math.sqrt(dt) * noise
             new_logp, new_grad = drift(proposal)
-            forward = ((proposal - x - dt * grad) ** 2).sum((1, 2))
-            backward = ((x - proposal - dt * new_grad) ** 2).sum((1, 2))
+            forward = ((proposal - x - shift) ** 2).sum((1, 2))
+            backward = ((x - proposal - _limited_drift(new_grad, dt) * dt) ** 2).sum((1, 2))
             log_ratio = 2.0 * (new_logp - logp) + (forward - backward) / (2.0 * dt)
             new_state = (new_logp, new_grad)
         else:
@@ -281,7 +285,7 @@ class ContinuousMetropolis:
             n_samples: number of configurations wanted.
             drift: ``x -> (log|psi|, grad log|psi|)``, required for Langevin moves.
         """
-        _count("n_samples", n_samples)
+        n_samples = check_int("n_samples", n_samples, minimum=1)
         if self.langevin and drift is None:
             raise ValueError("Langevin moves need drift=x -> (log|psi|, grad log|psi|)")
         state = self._initial_state(log_psi, drift)
