@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from physml.metrics import Metric
 from physml.tasks.base import Method, Reference
-from physml.tasks.vmc_task import SpinVMCSettings, System, VMCTask
+from physml.tasks.vmc_task import SpinVMCSettings, System, VMCTask, full_preset
 
 __all__ = ["HeisenbergChain", "TfimChain"]
 
@@ -146,17 +146,7 @@ class TfimChain(_SpinChain):
     settings = TfimSettings
     methods = _spin_methods(1.0)
     default_method = "rbm"
-    presets = {
-        "quick": {},
-        "full": {
-            "vmc": {
-                "n_iterations": 1000,
-                "n_samples": 4096,
-                "n_chains": 512,
-                "n_eval_samples": 1 << 17,
-            }
-        },
-    }
+    presets = {"quick": {}, "full": full_preset(n_iterations=1000)}
 
     def system(self, config: Any) -> System:
         from physml.sim.quantum import spins
@@ -199,18 +189,7 @@ class HeisenbergChain(_SpinChain):
     settings = HeisenbergSettings
     methods = _spin_methods(1.0)
     default_method = "rbm"
-    presets = {
-        "quick": {"vmc": {"lr": 0.02}},
-        "full": {
-            "vmc": {
-                "n_iterations": 1000,
-                "n_samples": 4096,
-                "n_chains": 512,
-                "lr": 0.02,
-                "n_eval_samples": 1 << 17,
-            }
-        },
-    }
+    presets = {"quick": {"vmc": {"lr": 0.01}}, "full": full_preset(n_iterations=1000, lr=0.01)}
 
     def system(self, config: Any) -> System:
         from physml.sim.quantum import spins

@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from physml.tasks.base import Method, Reference, RunContext
-from physml.tasks.vmc_task import ContinuousVMCSettings, System, VMCTask
+from physml.tasks.vmc_task import ContinuousVMCSettings, System, VMCTask, full_preset
 
 __all__ = ["HoBosons", "QuantumDot"]
 
@@ -161,19 +161,8 @@ class HoBosons(_Trapped):
     }
     default_method = "rbm"
     presets = {
-        "quick": {
-            "vmc": {"n_iterations": 200, "lr": 0.2, "diag_shift": 1e-3, "n_eval_samples": 1 << 16}
-        },
-        "full": {
-            "vmc": {
-                "n_iterations": 600,
-                "lr": 0.2,
-                "diag_shift": 1e-3,
-                "n_samples": 4096,
-                "n_chains": 1024,
-                "n_eval_samples": 1 << 18,
-            }
-        },
+        "quick": {"vmc": {"n_iterations": 200, "lr": 0.1, "diag_shift": 1e-3}},
+        "full": full_preset(n_iterations=600, lr=0.1, diag_shift=1e-3),
     }
 
     def _trap(self, config: Any) -> Any:
@@ -228,18 +217,7 @@ class QuantumDot(_Trapped):
         ),
     }
     default_method = "rbm-pade"
-    presets = {
-        "quick": {"vmc": {"n_iterations": 200, "lr": 0.05}},
-        "full": {
-            "vmc": {
-                "n_iterations": 600,
-                "lr": 0.05,
-                "n_samples": 4096,
-                "n_chains": 1024,
-                "n_eval_samples": 1 << 18,
-            }
-        },
-    }
+    presets = {"quick": {"vmc": {"n_iterations": 200}}, "full": full_preset(n_iterations=600)}
 
     def _trap(self, config: Any) -> Any:
         from physml.sim.quantum.trap import HarmonicTrap
