@@ -19,6 +19,8 @@ def test_list_shows_tasks_methods_and_references() -> None:
     assert result.exit_code == 0
     assert "ising-phase" in result.output and "cnn*" in result.output
     assert "2.26919" in result.output and "Onsager" in result.output
+    for task in ("ho-bosons", "quantum-dot", "tfim-chain", "heisenberg-chain"):
+        assert task in result.output
 
 
 def test_list_does_not_import_torch_or_lightning() -> None:
@@ -44,6 +46,9 @@ def test_list_does_not_import_torch_or_lightning() -> None:
         (["run", "ising-phase", "--device", "gpu"], "--device: device='gpu' is not a known"),
         (["run", "ising-phase", "--seed", "-1"], "seed = -1"),
         (["bench", "isin"], "unknown benchmark 'isin'"),
+        (["run", "quantum-dot", "--set", "omega=0"], "'omega' = 0"),
+        (["run", "ho-bosons", "--set", "n_particles=0"], "'n_particles' = 0"),
+        (["run", "heisenberg-chain", "--set", "n_sites=9"], "n_sites=9 must be even"),
     ],
 )
 def test_user_errors_exit_2_with_one_line(args: list[str], message: str, tmp_path) -> None:
@@ -95,6 +100,28 @@ def test_info_lists_versions_and_cache(monkeypatch) -> None:
     assert result.exit_code == 0
     assert "physml" in result.output and "torch" in result.output
     assert "/tmp/physml-cache-x" in result.output
+
+
+def test_diverging_vmc_exits_1_naming_iteration_and_checkpoint(tmp_path) -> None:
+    args = ["run", "tfim-chain", "--set", "n_sites=6", "--set", "vmc.optimizer=sgd"]
+    args += ["--set", "vmc.lr=1e4", "--set", "vmc.n_burn_in=5", "--out", str(tmp_path)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1, result.output
+    output = " ".join(result.output.split())
+    assert "VMC diverged at iteration" in output and "lower lr" in output
+    assert "saved to" in output and "vmc.pt" in output
+    assert "Traceback" not in result.output
+
+
+def test_bench_vmc_quick_without_netket(monkeypatch) -> None:
+    import physml.bench.vmc
+
+    monkeypatch.setattr(physml.bench.vmc, "netket_python", lambda: None)
+    result = runner.invoke(app, ["bench", "vmc", "--quick"])
+    assert result.exit_code == 0, result.output
+    output = " ".join(result.output.split())
+    assert "tfim: s per step" in output and "NetKet not found" in output
+    assert "autograd Laplacian" in output
 
 
 def test_bench_ising_quick_prints_ratios() -> None:

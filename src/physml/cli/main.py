@@ -33,7 +33,7 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-BENCHMARKS = {"ising": "physml.bench.ising"}
+BENCHMARKS = {"ising": "physml.bench.ising", "vmc": "physml.bench.vmc"}
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -54,8 +54,8 @@ def _user_errors() -> Iterator[None]:
         yield
     except ConfigError as err:
         raise _fail(str(err)) from None
-    except FloatingPointError as err:  # physml.train.TrainingDiverged
-        raise _fail(f"training diverged: {err}", code=1) from None
+    except FloatingPointError as err:  # TrainingDiverged, VMCDiverged: say where and why
+        raise _fail(str(err), code=1) from None
     except KeyboardInterrupt:
         raise _fail(
             "interrupted; finish the run with: physml run --resume RUN_DIR "
@@ -72,7 +72,8 @@ def list_tasks() -> None:
     from physml.tasks.registry import TASKS
 
     table = Table(title="physml tasks", title_justify="left")
-    for column in ("task", "methods", "reference", "source", "what"):
+    table.add_column("task", no_wrap=True)
+    for column in ("methods", "reference", "source", "what"):
         table.add_column(column, overflow="fold")
     for task in TASKS.values():
         methods = ", ".join(m + ("*" if m == task.default_method else "") for m in task.methods)
@@ -169,8 +170,8 @@ def bench(
     module = importlib.import_module(BENCHMARKS[name])
     rows = module.run(quick=quick)
     table = Table(title=f"physml bench {name}", title_justify="left")
-    for column in rows[0]:
-        table.add_column(str(column), justify="right")
+    for i, column in enumerate(rows[0]):
+        table.add_column(str(column), justify="left" if i == 0 else "right")
     for row in rows:
         table.add_row(*(str(v) for v in row.values()))
     console.print(table)

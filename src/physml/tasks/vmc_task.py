@@ -39,7 +39,9 @@ class VMCSettings(BaseModel):
 
     n_iterations: int = Field(300, ge=1, description="optimisation steps")
     n_samples: int = Field(1024, ge=16, description="samples of |psi|^2 per step")
-    n_chains: int = Field(256, ge=1, description="Markov chains run in parallel")
+    n_chains: int = Field(
+        1024, ge=1, description="Markov chains run in parallel (each gives n_samples/n_chains)"
+    )
     optimizer: Literal["sr", "sgd", "adam"] = Field(
         "sr", description="stochastic reconfiguration (natural gradient), SGD or Adam"
     )
@@ -58,7 +60,7 @@ class SpinVMCSettings(VMCSettings):
 class ContinuousVMCSettings(VMCSettings):
     langevin: bool = Field(True, description="importance sampling (Langevin drift)")
     step: float = Field(0.3, gt=0, description="initial time step (tuned in burn-in)")
-    steps_per_sample: int = Field(4, ge=1, description="moves between two samples")
+    steps_per_sample: int = Field(2, ge=1, description="moves between two samples")
     clip: float | None = Field(
         5.0, gt=0, description="clip E_L at this many MADs for the gradient (nodes, cusps)"
     )

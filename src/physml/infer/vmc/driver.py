@@ -257,10 +257,11 @@ class VMC:
                     self.iteration % checkpoint_every == 0 or self.iteration == n_iterations
                 ):
                     self.save(checkpoint)
-        except VMCDiverged:
-            if checkpoint is not None:
-                self.save(checkpoint)
-            raise
+        except VMCDiverged as err:
+            if checkpoint is None:
+                raise
+            self.save(checkpoint)
+            raise VMCDiverged(f"{err} and saved to {checkpoint}") from err
         return self.history
 
     def estimate(self, n_samples: int, *, batch: int = 16384) -> Estimate:
