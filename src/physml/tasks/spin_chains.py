@@ -150,7 +150,7 @@ class TfimChain(_SpinChain):
     settings = TfimSettings
     methods = _SPIN_METHODS
     default_method = "rbm"
-    presets = {"quick": {}, "full": full_preset(n_iterations=1000)}
+    presets = {"quick": {}, "full": full_preset(n_iterations=600)}
 
     def system(self, config: Any) -> System:
         from physml.sim.quantum import spins
@@ -193,7 +193,7 @@ class HeisenbergChain(_SpinChain):
     settings = HeisenbergSettings
     methods = _SPIN_METHODS
     default_method = "rbm"
-    presets = {"quick": {"vmc": {"lr": 0.01}}, "full": full_preset(n_iterations=1000, lr=0.01)}
+    presets = {"quick": {"vmc": {"lr": 0.01}}, "full": full_preset(n_iterations=600, lr=0.01)}
 
     def system(self, config: Any) -> System:
         from physml.sim.quantum import spins

@@ -217,7 +217,7 @@ class QuantumDot(_Trapped):
         ),
     }
     default_method = "rbm-pade"
-    presets = {"quick": {"vmc": {"n_iterations": 200}}, "full": full_preset(n_iterations=600)}
+    presets = {"quick": {"vmc": {"n_iterations": 200}}, "full": full_preset(n_iterations=1500)}
 
     def _trap(self, config: Any) -> Any:
         from physml.sim.quantum.trap import HarmonicTrap
