@@ -129,13 +129,20 @@ class _Trapped(VMCTask):
         free = self._free_density(config)
         if free is not None:
             fine = np.linspace(0, edges[-1], 200)
-            ax.plot(fine, free(fine), "k-", label="exact (non-interacting)")
+            ax.plot(fine, free[0](fine), "k--", label=free[1])
         ax.set(xlabel="r", ylabel="one-body density n(r)", title=f"{self.name}: one-body density")
         ax.legend(fontsize=8)
         save_figure(fig, ctx.plot_dir / "density.png")
 
-    def _free_density(self, config: Any) -> Any:
+    def _free_density(self, config: Any) -> tuple[Any, str] | None:
+        """(n(r), label) of a density to draw beside the samples, or None."""
         return None
+
+
+def _ground_orbital_density(config: Any) -> Any:
+    """N particles in the oscillator ground orbital: n(r) = N (omega/pi)^(d/2) e^(-omega r^2)."""
+    w, d, n = config.omega, config.dim, config.n_particles
+    return lambda r: n * (w / np.pi) ** (d / 2) * np.exp(-w * r**2)
 
 
 def _shell_volume(edges: np.ndarray, dim: int) -> np.ndarray:
@@ -191,12 +198,10 @@ class HoBosons(_Trapped):
             )
         return GaussianBinaryRBM(config.n_particles, config.dim, config.model.n_hidden)
 
-    def _free_density(self, config: Any) -> Any:
+    def _free_density(self, config: Any) -> tuple[Any, str] | None:
         if config.interaction != "none":
             return None
-        w, d, n = config.omega, config.dim, config.n_particles
-        # |phi_0(x)|^2 = (omega/pi)^(d/2) exp(-omega r^2), radial density times N
-        return lambda r: n * (w / np.pi) ** (d / 2) * np.exp(-w * r**2)
+        return _ground_orbital_density(config), "exact (non-interacting ground state)"
 
 
 class QuantumDot(_Trapped):
@@ -245,3 +250,8 @@ class QuantumDot(_Trapped):
         if method == "rbm-pade":
             factors.append(PadeJastrow(n, d))
         return ProductWavefunction(*factors)
+
+    def _free_density(self, config: Any) -> tuple[Any, str] | None:
+        if config.n_particles != 2:
+            return None
+        return _ground_orbital_density(config), "without Coulomb repulsion (comparison)"

@@ -130,6 +130,8 @@ class VMCTask(Task):
         dtype = torch.float64 if vmc_cfg.dtype == "float64" else torch.float32
         system = self.system(config)
         ctx.log(f"{self.name}: {system.describe}")
+        if ctx.device != "cpu":
+            ctx.log(f"note: VMC runs on the CPU; --device {ctx.device} is not used by this task")
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(ctx.seed)
             model = self.wavefunction(config, self.method_of(config)).to(dtype)

@@ -264,7 +264,7 @@ class VMC:
             raise VMCDiverged(f"{err} and saved to {checkpoint}") from err
         return self.history
 
-    def estimate(self, n_samples: int, *, batch: int = 16384) -> Estimate:
+    def estimate(self, n_samples: int, *, batch: int = 4096) -> Estimate:
         """Energy of the current parameters from ``n_samples`` fresh samples."""
         energies, acceptances = [], []
         remaining = n_samples
