@@ -43,6 +43,35 @@ def test_heisenberg_chain_against_exact_diagonalisation(tmp_path) -> None:
     assert record.metrics["E/N"].reference == pytest.approx(1 - 4 * 0.6931471805599453)
 
 
+@pytest.mark.parametrize(
+    ("task", "overrides"),
+    [  # 3 x 3 periodic TFIM and 4 x 2 periodic Heisenberg: references by ED
+        ("tfim-chain", {"n_sites": 3, "ly": 3, "h": 2.0}),
+        ("heisenberg-chain", {"n_sites": 4, "ly": 2}),
+    ],
+)
+def test_small_square_lattices_against_ed(task: str, overrides: dict, tmp_path) -> None:
+    from physml.sim.quantum import spins
+
+    overrides = {**overrides, "vmc": {**FAST, "n_iterations": 100}}
+    record = run(task, overrides=overrides, seed=0, out=tmp_path)
+    energy = record.metrics["E"]
+    edges = spins.square_edges(overrides["n_sites"], overrides["ly"])
+    n = overrides["n_sites"] * overrides["ly"]
+    if task == "tfim-chain":
+        h = spins.transverse_field_ising(n, h=2.0, edges=edges)
+        assert energy.reference == pytest.approx(spins.ground_state_energy(h), rel=1e-10)
+    else:
+        h = spins.heisenberg(n, edges=edges)
+        assert energy.reference == pytest.approx(
+            spins.ground_state_energy(h, magnetization=0), rel=1e-10
+        )
+    assert "exact diagonalisation" in energy.source
+    assert energy.value > energy.reference - 4 * energy.std
+    assert abs(energy.gap) < 5e-3
+    assert "E/N" not in record.metrics  # the infinite-chain anchors are for chains only
+
+
 def test_ho_bosons_zero_variance(tmp_path) -> None:
     overrides = {"n_particles": 3, "dim": 1, "omega": 0.5, "vmc": {**FAST, "n_iterations": 120}}
     record = run("ho-bosons", overrides=overrides, seed=1, out=tmp_path)
@@ -107,6 +136,7 @@ def test_quantum_dot_six_electrons_builds_with_literature_reference(method: str)
         ("tfim-chain", ["vmc.optimizer=lbfgs"], "'vmc.optimizer'"),
         ("tfim-chain", ["vmc.lr=0"], "'vmc.lr' = 0"),
         ("tfim-chain", ["vmc.n_chain=4"], "unknown key 'vmc.n_chain'"),
+        ("heisenberg-chain", ["n_sites=4", "ly=3"], "and ly=3 too on a periodic"),
     ],
 )
 def test_unphysical_input_is_refused_in_one_line(
@@ -116,3 +146,8 @@ def test_unphysical_input_is_refused_in_one_line(
         resolve(task, overrides=overrides)
     assert message in str(err.value)
     assert "\n" not in str(err.value)
+
+
+def test_symmetric_rbm_is_refused_on_a_square_lattice() -> None:
+    with pytest.raises(ConfigError, match="rbm-symmetric is translation-invariant along"):
+        resolve("tfim-chain", "rbm-symmetric", overrides=["ly=2"])

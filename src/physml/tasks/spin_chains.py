@@ -1,22 +1,24 @@
-"""``tfim-chain`` and ``heisenberg-chain``: ground states of spin-1/2 chains by VMC.
+"""``tfim-chain`` and ``heisenberg-chain``: ground states of spin-1/2 chains (and small
+square lattices, ``ly > 1``) by VMC.
 
 Neural-network quantum states (Carleo & Troyer, Science 355, 602 (2017)) optimised by
 variational Monte Carlo with stochastic reconfiguration, in the sigma^z basis with Pauli
 matrices:
 
-* ``tfim-chain``: H = -J sum_i Z_i Z_{i+1} - h sum_i X_i, periodic; reference: the exact
-  Jordan–Wigner free-fermion energy (any L; exact diagonalisation for open chains).
+* ``tfim-chain``: H = -J sum_<ij> Z_i Z_j - h sum_i X_i, periodic; reference: the exact
+  Jordan–Wigner free-fermion energy (any L; exact diagonalisation for open chains and
+  square lattices up to 22 spins).
 * ``heisenberg-chain``: H = J sum_i (X_i X_{i+1} + Y_i Y_{i+1} + Z_i Z_{i+1}), periodic,
   even L, with the Marshall sign rule applied so the ground state is positive; sampled
   with exchange moves in the S^z = 0 sector; reference: exact diagonalisation in that
-  sector (L <= 22), and the Bethe-ansatz energy per site of the infinite chain.
+  sector (up to 22 spins), and the Bethe-ansatz energy per site of the infinite chain.
 """
 
 from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from physml.metrics import Metric
 from physml.tasks.base import Method, Reference
@@ -71,26 +73,57 @@ _SPIN_METHODS = {
 
 class _ChainSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    n_sites: int = Field(16, ge=4, le=256, description="number of spins L")
+    n_sites: int = Field(16, ge=3, le=256, description="spins along the chain (x)")
+    ly: int = Field(
+        1, ge=1, le=16, description="rows: 1 for a chain, > 1 for an n_sites x ly square lattice"
+    )
     J: float = Field(1.0, description="nearest-neighbour coupling")
+    pbc: bool = Field(True, description="periodic boundaries (False: open)")
     vmc: SpinVMCSettings = SpinVMCSettings()
+
+    @model_validator(mode="after")
+    def _symmetric_needs_chain(self) -> _ChainSettings:
+        if self.ly > 1 and isinstance(getattr(self, "model", None), SymmetricRBMSettings):
+            raise ValueError(
+                f"ly={self.ly}: rbm-symmetric is translation-invariant along a periodic chain "
+                "only; use rbm or ffnn on a square lattice"
+            )
+        if self.ly > 1 and self.n_sites < 2:
+            raise ValueError(f"n_sites={self.n_sites}: a square lattice needs n_sites >= 2")
+        return self
+
+    @property
+    def n_spins(self) -> int:
+        return self.n_sites * self.ly
+
+    def edges(self) -> Any:
+        from physml.sim.quantum.spins import chain_edges, square_edges
+
+        if self.ly == 1:
+            return chain_edges(self.n_sites, pbc=self.pbc)
+        return square_edges(self.n_sites, self.ly, pbc=self.pbc)
+
+    def describe(self) -> str:
+        bc = "periodic" if self.pbc else "open"
+        shape = f"L = {self.n_sites} chain" if self.ly == 1 else f"{self.n_sites} x {self.ly}"
+        return f"{shape}, {bc}, J = {self.J}"
 
 
 class TfimSettings(_ChainSettings):
-    h: float = Field(1.0, description="transverse field (critical at h = J)")
-    pbc: bool = Field(True, description="periodic chain (False: open)")
+    h: float = Field(1.0, description="transverse field (critical at h = J on a chain)")
 
 
 class HeisenbergSettings(_ChainSettings):
-    @field_validator("n_sites")
-    @classmethod
-    def _even(cls, n_sites: int) -> int:
-        if n_sites % 2:
+    @model_validator(mode="after")
+    def _bipartite(self) -> HeisenbergSettings:
+        odd_rows = self.pbc and self.ly > 1 and self.ly % 2
+        if self.n_sites % 2 or odd_rows:
             raise ValueError(
-                f"n_sites={n_sites} must be even: the Marshall sign rule needs a bipartite "
-                "periodic chain"
+                f"n_sites={self.n_sites} must be even (and ly={self.ly} too on a periodic "
+                "square lattice): the ground state is sought in the S^z = 0 sector and the "
+                "Marshall sign rule needs a bipartite lattice"
             )
-        return n_sites
+        return self
 
 
 class _SpinChain(VMCTask):
@@ -99,27 +132,26 @@ class _SpinChain(VMCTask):
     def wavefunction(self, config: Any, method: str) -> Any:
         from physml.models.spin_nqs import SpinFeedForward, SpinRBM, SymmetricSpinRBM
 
-        m = config.model
+        m, n = config.model, config.n_spins
         if method == "rbm":
-            return SpinRBM(config.n_sites, alpha=m.alpha)
+            return SpinRBM(n, alpha=m.alpha)
         if method == "rbm-symmetric":
-            return SymmetricSpinRBM(config.n_sites, alpha=m.alpha)
-        return SpinFeedForward(config.n_sites, hidden=tuple(m.hidden), activation=m.activation)
+            return SymmetricSpinRBM(n, alpha=m.alpha)
+        return SpinFeedForward(n, hidden=tuple(m.hidden), activation=m.activation)
 
     def _system(
         self, config: Any, hamiltonian: Any, move: str, reference: tuple, describe: str
     ) -> System:
         from physml.infer.vmc import LatticeLocalEnergy, SpinMetropolis
-        from physml.sim.quantum.spins import chain_edges
 
         v = config.vmc
 
         def make_sampler(seed: int, dtype: Any) -> SpinMetropolis:
             return SpinMetropolis(
-                config.n_sites,
+                config.n_spins,
                 n_chains=v.n_chains,
                 move=move,
-                edges=chain_edges(config.n_sites, pbc=getattr(config, "pbc", True)),
+                edges=config.edges(),
                 sweeps_per_sample=v.sweeps_per_sample,
                 n_burn_in=v.n_burn_in,
                 seed=seed,
@@ -155,26 +187,25 @@ class TfimChain(_SpinChain):
     def system(self, config: Any) -> System:
         from physml.sim.quantum import spins
 
-        L = config.n_sites
-        h = spins.transverse_field_ising(L, h=config.h, J=config.J, pbc=config.pbc)
-        if config.pbc:
+        n = config.n_spins
+        h = spins.transverse_field_ising(n, h=config.h, J=config.J, edges=config.edges())
+        if config.pbc and config.ly == 1:
             ref = (
-                spins.tfim_exact_energy(L, h=config.h, J=config.J),
+                spins.tfim_exact_energy(n, h=config.h, J=config.J),
                 "Jordan–Wigner free fermions (Pfeuty 1970)",
                 True,
             )
-        elif L <= _MAX_ED_SITES:
+        elif n <= _MAX_ED_SITES:
             ref = (spins.ground_state_energy(h), "exact diagonalisation", True)
         else:
             ref = (None, "", False)
-        bc = "periodic" if config.pbc else "open"
-        return self._system(
-            config, h, "flip", ref, f"L = {L} {bc} chain, J = {config.J}, h = {config.h}"
-        )
+        return self._system(config, h, "flip", ref, f"{config.describe()}, h = {config.h}")
 
     def extra_metrics(self, config: Any, estimate: Any, configs: Any) -> dict[str, Metric]:
         from physml.sim.quantum.spins import tfim_energy_density_infinite
 
+        if config.ly > 1:
+            return {}
         return {
             "E/N": Metric(
                 estimate.energy / config.n_sites,
@@ -198,9 +229,9 @@ class HeisenbergChain(_SpinChain):
     def system(self, config: Any) -> System:
         from physml.sim.quantum import spins
 
-        L = config.n_sites
-        h = spins.heisenberg(L, J=config.J, marshall=True)
-        if L <= _MAX_ED_SITES:
+        n = config.n_spins
+        h = spins.heisenberg(n, J=config.J, edges=config.edges(), marshall=True)
+        if n <= _MAX_ED_SITES:
             ref = (
                 spins.ground_state_energy(h, magnetization=0),
                 "exact diagonalisation, S^z = 0 sector",
@@ -213,12 +244,14 @@ class HeisenbergChain(_SpinChain):
             h,
             "exchange",
             ref,
-            f"L = {L} periodic chain, J = {config.J}, Marshall sign rule",
+            f"{config.describe()}, Marshall sign rule",
         )
 
     def extra_metrics(self, config: Any, estimate: Any, configs: Any) -> dict[str, Metric]:
         from physml.sim.quantum.spins import HEISENBERG_CHAIN_ENERGY_PER_SITE
 
+        if config.ly > 1:
+            return {}
         return {
             "E/N": Metric(
                 estimate.energy / config.n_sites,
