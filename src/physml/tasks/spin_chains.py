@@ -204,17 +204,12 @@ class TfimChain(_SpinChain):
     def extra_metrics(self, config: Any, estimate: Any, configs: Any) -> dict[str, Metric]:
         from physml.sim.quantum.spins import tfim_energy_density_infinite
 
-        if config.ly > 1:
-            return {}
-        return {
-            "E/N": Metric(
-                estimate.energy / config.n_sites,
-                tfim_energy_density_infinite(config.h, J=config.J),
-                "J",
-                "free fermions, infinite chain (finite-size offset expected)",
-                estimate.error / config.n_sites,
-            )
-        }
+        return _per_site(
+            config,
+            estimate,
+            tfim_energy_density_infinite(config.h, J=config.J),
+            "free fermions, infinite chain (finite-size offset expected)",
+        )
 
 
 class HeisenbergChain(_SpinChain):
@@ -250,15 +245,18 @@ class HeisenbergChain(_SpinChain):
     def extra_metrics(self, config: Any, estimate: Any, configs: Any) -> dict[str, Metric]:
         from physml.sim.quantum.spins import HEISENBERG_CHAIN_ENERGY_PER_SITE
 
-        if config.ly > 1:
-            return {}
-        return {
-            "E/N": Metric(
-                estimate.energy / config.n_sites,
-                HEISENBERG_CHAIN_ENERGY_PER_SITE * config.J,
-                "J",
-                "Bethe ansatz, infinite chain (Hulthén 1938; literature: a finite ring "
-                "lies below it by O(1/L^2))",
-                estimate.error / config.n_sites,
-            )
-        }
+        return _per_site(
+            config,
+            estimate,
+            HEISENBERG_CHAIN_ENERGY_PER_SITE * config.J,
+            "Bethe ansatz, infinite chain (Hulthén 1938; literature: a finite ring lies "
+            "below it by O(1/L^2))",
+        )
+
+
+def _per_site(config: Any, estimate: Any, reference: float, source: str) -> dict[str, Metric]:
+    """E/N against an infinite-chain energy per site (chains only)."""
+    if config.ly > 1:
+        return {}
+    n = config.n_sites
+    return {"E/N": Metric(estimate.energy / n, reference, "J", source, estimate.error / n)}
