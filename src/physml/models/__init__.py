@@ -8,6 +8,7 @@ coordinates, spin ones (batch, n_sites) configurations of +1/-1.
 """
 
 from physml.models.deepset_wavefunction import DeepSetWavefunction
+from physml.models.deepsets import EFN, PFN
 from physml.models.gaussian_rbm import GaussianBinaryRBM
 from physml.models.jastrow import PadeJastrow, SimpleJastrow
 from physml.models.lattice_cnn import LatticeCNN
@@ -17,7 +18,9 @@ from physml.models.slater import SlaterDeterminant
 from physml.models.spin_nqs import SpinFeedForward, SpinRBM, SymmetricSpinRBM
 
 __all__ = [
+    "EFN",
     "MLP",
+    "PFN",
     "DeepSetWavefunction",
     "GaussianBinaryRBM",
     "LatticeCNN",
