@@ -56,3 +56,14 @@ def test_bad_settings(overrides: list[str], message: str) -> None:
     with pytest.raises(ConfigError) as err:
         resolve("qg-jets", "bdt", overrides=overrides)
     assert message in str(err.value)
+
+
+def test_pfn_run_resumes_to_the_same_numbers(tmp_path) -> None:
+    from physml.tasks import resume
+
+    overrides = {"n_jets": 1000, "train": {"max_epochs": 2, "batch_size": 128}}
+    record = run("qg-jets", "pfn", overrides=overrides, seed=2, out=tmp_path)
+    (record.run_dir / "metrics.json").unlink()
+    again = resume(record.run_dir)
+    assert again.metrics["AUC"].value == record.metrics["AUC"].value
+    assert again.metrics["AUC"].reference == record.metrics["AUC"].reference

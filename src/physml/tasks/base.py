@@ -126,6 +126,13 @@ class Task(abc.ABC):
         name = f"{type(self).__name__}{spec.name.title().replace('-', '')}Config"
         return pydantic.create_model(name, __base__=self.settings, **sections)
 
+    def method_of(self, config: Any) -> str:
+        """The method a configuration was built for (its ``model`` section's class)."""
+        for name, spec in self.methods.items():
+            if type(config.model) is spec.settings:
+                return name
+        raise LookupError(f"no method of {self.name} uses {type(config.model).__name__}")
+
     def preset_layers(self, method: str, preset: str) -> list[Mapping[str, Any]]:
         """The overrides a preset applies, task first, then the method's sections."""
         return [self.presets.get(preset, {}), self.methods[method].presets.get(preset, {})]

@@ -175,7 +175,7 @@ class QGJets(Task):
 
         data = self._data(config, ctx)
         split = self._split(config, len(data["label"]), ctx.seed)
-        method = next(n for n, m in self.methods.items() if type(config.model) is m.settings)
+        method = self.method_of(config)
         scores, history = self._scores(method, config, data, split, ctx)
         test = split == 2
         y, optimum = data["label"][test], data["llr"][test]

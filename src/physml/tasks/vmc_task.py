@@ -107,13 +107,6 @@ class VMCTask(Task):
     def wavefunction(self, config: Any, method: str) -> Any:
         """The trial wavefunction (an ``nn.Module`` returning log|psi|)."""
 
-    def method_of(self, config: Any) -> str:
-        """The method a configuration was built for (its ``model`` section's class)."""
-        for name, spec in self.methods.items():
-            if type(config.model) is spec.settings:
-                return name
-        raise LookupError(f"no method of {self.name} uses {type(config.model).__name__}")
-
     def extra_metrics(self, config: Any, estimate: Any, configs: Any) -> dict[str, Metric]:
         """Task-specific metrics from the final estimate and samples (none by default)."""
         return {}
