@@ -21,7 +21,7 @@ import math
 import numbers
 from collections.abc import Sequence
 
-__all__ = ["check_choice", "check_int", "check_n_up", "check_real", "is_int"]
+__all__ = ["check_choice", "check_int", "check_n_up", "check_real", "check_widths", "is_int"]
 
 
 def is_int(value) -> bool:
@@ -92,3 +92,12 @@ def check_n_up(n_up, n_particles: int) -> int:
     if n_up is None:
         return math.ceil(n_particles / 2)
     return check_int("n_up", n_up, minimum=0, maximum=n_particles)
+
+
+def check_widths(name: str, widths, *, allow_empty: bool = True) -> tuple[int, ...]:
+    """Layer widths as a tuple of ints >= 1 (an empty sequence only if ``allow_empty``)."""
+    kind = "a sequence" if allow_empty else "a non-empty sequence"
+    ok = not (is_int(widths) or isinstance(widths, str)) and isinstance(widths, Sequence)
+    if not ok or (not allow_empty and len(widths) == 0):
+        raise ValueError(f"{name}={widths!r} is not allowed: expected {kind} of ints >= 1")
+    return tuple(check_int(f"{name}[{i}]", w, minimum=1) for i, w in enumerate(widths))

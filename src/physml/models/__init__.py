@@ -11,8 +11,10 @@ from physml.models.deepset_wavefunction import DeepSetWavefunction
 from physml.models.deepsets import EFN, PFN
 from physml.models.gaussian_rbm import GaussianBinaryRBM
 from physml.models.jastrow import PadeJastrow, SimpleJastrow
+from physml.models.jet_image_cnn import JetImageCNN
 from physml.models.lattice_cnn import LatticeCNN
 from physml.models.mlp import MLP
+from physml.models.particle_transformer import ParticleTransformer
 from physml.models.product_wavefunction import ProductWavefunction
 from physml.models.slater import SlaterDeterminant
 from physml.models.spin_nqs import SpinFeedForward, SpinRBM, SymmetricSpinRBM
@@ -23,8 +25,10 @@ __all__ = [
     "PFN",
     "DeepSetWavefunction",
     "GaussianBinaryRBM",
+    "JetImageCNN",
     "LatticeCNN",
     "PadeJastrow",
+    "ParticleTransformer",
     "ProductWavefunction",
     "SimpleJastrow",
     "SlaterDeterminant",

@@ -44,7 +44,7 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-from physml.checks import check_choice, check_int, is_int
+from physml.checks import check_choice, check_int, check_widths
 from physml.models.mlp import ACTIVATIONS, MLP
 
 __all__ = ["EFN", "PFN", "padding_mask"]
@@ -57,13 +57,6 @@ def padding_mask(x: torch.Tensor) -> torch.Tensor:
         x (batch, n_particles, n_features) -> mask (batch, n_particles) bool.
     """
     return x[..., 0] > 0
-
-
-def _check_widths(name: str, widths) -> tuple[int, ...]:
-    """Hidden-layer widths as a tuple of ints >= 1 (an empty sequence is allowed)."""
-    if is_int(widths) or isinstance(widths, str) or not isinstance(widths, Sequence):
-        raise ValueError(f"{name}={widths!r} is not allowed: expected a sequence of ints >= 1")
-    return tuple(check_int(f"{name}[{i}]", w, minimum=1) for i, w in enumerate(widths))
 
 
 class _JetDeepSet(nn.Module):
@@ -83,10 +76,10 @@ class _JetDeepSet(nn.Module):
         activation: str,
     ) -> None:
         super().__init__()
-        self.phi_hidden = _check_widths("phi_hidden", phi_hidden)
+        self.phi_hidden = check_widths("phi_hidden", phi_hidden)
         # ``latent`` is the method returning the pooled latent; its width is latent_dim.
         self.latent_dim = check_int("latent", latent, minimum=1)
-        self.f_hidden = _check_widths("f_hidden", f_hidden)
+        self.f_hidden = check_widths("f_hidden", f_hidden)
         self.out_features = check_int("out_features", out_features, minimum=1)
         self.activation = check_choice("activation", activation, tuple(ACTIVATIONS))
         self.phi = nn.Sequential(

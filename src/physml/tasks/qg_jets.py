@@ -75,6 +75,25 @@ class EFNSettings(PFNSettings):
     """Energy Flow Network: F(sum_i z_i Phi(d_eta_i, d_phi_i)), IRC safe."""
 
 
+class CNNSettings(BaseModel):
+    """CNN on pT-fraction jet images (eta-phi pixels around the hard parton)."""
+
+    model_config = ConfigDict(extra="forbid")
+    n_pixels: int = Field(17, ge=5, le=65, description="pixels per side (covering +-R)")
+    channels: list[int] = Field([8, 16], min_length=1, description="conv channels per block")
+    head_hidden: list[int] = Field([32], description="widths of the MLP head")
+
+
+class TransformerSettings(BaseModel):
+    """Self-attention over constituents (no positional encoding), class-token readout."""
+
+    model_config = ConfigDict(extra="forbid")
+    dim: int = Field(32, ge=1, description="embedding width")
+    n_heads: int = Field(4, ge=1, description="attention heads (must divide dim)")
+    n_layers: int = Field(2, ge=1, description="encoder layers")
+    ff_hidden: int = Field(64, ge=1, description="feed-forward width")
+
+
 _TRAIN_PRESETS = {
     "quick": {"train": {"max_epochs": 25, "batch_size": 256, "patience": 4, "min_delta": 1e-4}},
     "full": {"train": {"max_epochs": 60, "batch_size": 256, "patience": 6, "min_delta": 1e-4}},
@@ -113,6 +132,19 @@ def _observables(constituents: np.ndarray, mask: np.ndarray) -> np.ndarray:
     )
 
 
+def _images(constituents: np.ndarray, mask: np.ndarray, config: Any, n_pixels: int) -> np.ndarray:
+    """pT jet images (n, n_pixels, n_pixels) float32 centred on the hard parton."""
+    from physml.sim import jets
+
+    shower = jets.Shower(**config.shower.model_dump())
+    out = np.empty((len(mask), n_pixels, n_pixels), dtype=np.float32)
+    for start in range(0, len(mask), 10_000):  # bounded float64 temporaries
+        block = slice(start, start + 10_000)
+        jet = jets.from_constituents(constituents[block], mask[block], shower=shower)
+        out[block] = jets.jet_image(jet, n_pixels=n_pixels)
+    return out
+
+
 class QGJets(Task):
     name = "qg-jets"
     summary = "quark vs gluon jets against the simulator's exact likelihood-ratio optimum"
@@ -126,6 +158,24 @@ class QGJets(Task):
         ),
         "efn": Method(
             "efn", "Energy Flow Network (IRC-safe deep set)", EFNSettings, presets=_TRAIN_PRESETS
+        ),
+        "cnn": Method(
+            "cnn",
+            "CNN on jet images",
+            CNNSettings,
+            presets={
+                "quick": {"train": {"max_epochs": 12, "batch_size": 256, "patience": 3}},
+                "full": {
+                    "train": _TRAIN_PRESETS["full"]["train"],
+                    "model": {"n_pixels": 33, "channels": [16, 32, 32], "head_hidden": [64]},
+                },
+            },
+        ),
+        "transformer": Method(
+            "transformer",
+            "particle transformer (self-attention, no positions)",
+            TransformerSettings,
+            presets=_TRAIN_PRESETS,
         ),
         "bdt": Method(
             "bdt", "boosted trees on multiplicity, girth, p_T^D, mass", BDTSettings, trained=False
@@ -235,20 +285,30 @@ class QGJets(Task):
                     out.append(clf.predict_proba(x)[:, 1])
                     bar.advance()
             return out, []
-        return self._deep_sets(method, config, data, split, ctx)
+        return self._network(method, config, data, split, ctx)
 
-    def _deep_sets(
+    def _network(
         self, method: str, config: Any, data: dict, split: np.ndarray, ctx: RunContext
     ) -> tuple[list[np.ndarray], list[dict]]:
-        from physml.models.deepsets import EFN, PFN
+        from physml.models import EFN, PFN, JetImageCNN, ParticleTransformer
         from physml.tasks.classify import fit_binary_ensemble, predict_proba
 
-        x = _features(data["constituents"], data["mask"])
-        label = data["label"]
-        m = config.model
-        cls = PFN if method == "pfn" else EFN
+        label, m = data["label"], config.model
+        if method == "cnn":
+            x = _images(data["constituents"], data["mask"], config, m.n_pixels)
+        else:
+            x = _features(data["constituents"], data["mask"])
 
         def make_model() -> Any:
+            if method == "cnn":
+                return JetImageCNN(
+                    m.n_pixels, channels=tuple(m.channels), head_hidden=tuple(m.head_hidden)
+                )
+            if method == "transformer":
+                return ParticleTransformer(
+                    dim=m.dim, n_heads=m.n_heads, n_layers=m.n_layers, ff_hidden=m.ff_hidden
+                )
+            cls = PFN if method == "pfn" else EFN
             return cls(phi_hidden=tuple(m.phi_hidden), latent=m.latent, f_hidden=tuple(m.f_hidden))
 
         rows: list[dict] = []
