@@ -96,6 +96,22 @@ class RunContext:
             with self.progress_factory(description, total) as bar:
                 yield bar
 
+    def write_log(self, rows: list[Mapping[str, Any]]) -> None:
+        """Write ``rows`` (one dict per epoch or iteration, same keys) as ``log.csv``,
+        atomically; nothing without rows."""
+        import csv
+        import io
+
+        from physml.atomic import atomic_write_text
+
+        if not rows:
+            return
+        buffer = io.StringIO()
+        writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+        atomic_write_text(self.run_dir / "log.csv", buffer.getvalue())
+
     @property
     def plot_dir(self) -> Path:
         return self.run_dir / "plots"

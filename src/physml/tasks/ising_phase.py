@@ -421,7 +421,7 @@ class IsingPhase(Task):
                 _spread(per_size[s]["accuracy"]),
             )
         metrics.update(_simulation_check(datasets, ising, ctx))
-        _write_log(ctx, log_rows)
+        ctx.write_log(log_rows)
         _plot(ctx, config, datasets, per_size, float(np.mean(tc_inf)), ising)
         return metrics
 
@@ -462,21 +462,6 @@ def _simulation_check(
             "standard errors",
         )
     }
-
-
-def _write_log(ctx: RunContext, rows: list[dict]) -> None:
-    import csv
-    import io
-
-    from physml.atomic import atomic_write_text
-
-    if not rows:
-        return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(ctx.run_dir / "log.csv", buffer.getvalue())
 
 
 def _plot(

@@ -254,7 +254,7 @@ class QGJets(Task):
                 _spread(acc),
             )
         ctx.log(f"{method}: AUC {aucs.mean():.4f}, optimum {opt_auc:.4f}")
-        _write_log(ctx, history)
+        ctx.write_log(history)
         _plot(ctx, method, y, [s[test] for s in scores], optimum, history)
         return metrics
 
@@ -337,21 +337,6 @@ class QGJets(Task):
 
 def _spread(values: np.ndarray) -> float | None:
     return float(np.std(values, ddof=1)) if values.size > 1 else None
-
-
-def _write_log(ctx: RunContext, rows: list[dict]) -> None:
-    import csv
-    import io
-
-    from physml.atomic import atomic_write_text
-
-    if not rows:
-        return
-    buffer = io.StringIO()
-    writer = csv.DictWriter(buffer, fieldnames=list(rows[0]))
-    writer.writeheader()
-    writer.writerows(rows)
-    atomic_write_text(ctx.run_dir / "log.csv", buffer.getvalue())
 
 
 def _plot(

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import abc
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
@@ -151,7 +151,7 @@ class VMCTask(Task):
         final = vmc.sample(min(vmc_cfg.n_eval_samples, 1 << 14)).flat()
         metrics = self._metrics(system, estimate)
         metrics.update(self.extra_metrics(config, estimate, final))
-        _write_log(ctx, vmc.history)
+        ctx.write_log([asdict(it) for it in vmc.history])
         _plot_energy(ctx, self.name, vmc.history, estimate, system)
         self.extra_plots(config, final, ctx)
         return metrics
@@ -187,22 +187,6 @@ class VMCTask(Task):
                 "an exact reference)",
             )
         return metrics
-
-
-def _write_log(ctx: RunContext, history: list[Any]) -> None:
-    import csv
-    import io
-    from dataclasses import asdict
-
-    from physml.atomic import atomic_write_text
-
-    buffer = io.StringIO()
-    writer = csv.DictWriter(
-        buffer, fieldnames=["step", "energy", "error", "variance", "acceptance"]
-    )
-    writer.writeheader()
-    writer.writerows(asdict(it) for it in history)
-    atomic_write_text(ctx.run_dir / "log.csv", buffer.getvalue())
 
 
 def _plot_energy(
