@@ -12,6 +12,7 @@ import io
 
 import pytest
 import torch
+from jet_batches import random_jets
 
 from physml.models.deepsets import EFN, PFN, padding_mask
 
@@ -21,19 +22,6 @@ MODELS = {
     "pfn": lambda: PFN(3, (16, 16), 8, (16,), 2),
     "efn": lambda: EFN(2, (16, 16), 8, (16,), 2),
 }
-
-
-def jets(batch: int, n_max: int, *, seed: int = 0, n_features: int = 3, dtype=F64) -> torch.Tensor:
-    """Random jets (batch, n_max, n_features): 1..n_max particles, z summing to 1,
-    angles ~ N(0, 0.2), extra features ~ N(0, 1), zero-padded at the end."""
-    g = torch.Generator().manual_seed(seed)
-    n = torch.randint(1, n_max + 1, (batch,), generator=g)
-    present = torch.arange(n_max) < n.unsqueeze(-1)
-    pt = torch.empty(batch, n_max, dtype=F64).exponential_(generator=g) * present
-    x = torch.randn(batch, n_max, n_features, generator=g, dtype=F64)
-    x[..., 1:3] *= 0.2
-    x[..., 0] = pt / pt.sum(-1, keepdim=True)
-    return (x * present.unsqueeze(-1)).to(dtype)
 
 
 def model_for(name: str, seed: int = 0, dtype=F64) -> torch.nn.Module:
@@ -49,19 +37,19 @@ def close(a: torch.Tensor, b: torch.Tensor, atol: float = 1e-12) -> bool:
 @pytest.mark.parametrize("name", MODELS)
 def test_shapes_and_dtypes(name: str, dtype: torch.dtype) -> None:
     model = model_for(name, dtype=dtype)
-    x = jets(5, 7, dtype=dtype)
+    x = random_jets(5, 7, dtype=dtype)
     out = model(x)
     assert out.shape == (5, 2) and out.dtype == dtype
     assert model.latent(x).shape == (5, 8) and model.latent(x).dtype == dtype
     assert torch.isfinite(out).all()
-    assert model(jets(3, 1, dtype=dtype)).shape == (3, 2)  # single-particle jets
+    assert model(random_jets(3, 1, dtype=dtype)).shape == (3, 2)  # single-particle jets
     assert model(x[:, :0]).shape == (5, 2)  # no particles at all: F(0)
 
 
 @pytest.mark.parametrize("name", MODELS)
 def test_permutation_invariance(name: str) -> None:
     model = model_for(name, seed=1)
-    x = jets(6, 9, seed=1)
+    x = random_jets(6, 9, seed=1)
     g = torch.Generator().manual_seed(2)
     for _ in range(5):
         perm = torch.randperm(9, generator=g)
@@ -72,7 +60,7 @@ def test_permutation_invariance(name: str) -> None:
 @pytest.mark.parametrize("name", MODELS)
 def test_zero_padding_rows_change_nothing(name: str) -> None:
     model = model_for(name, seed=3)
-    x = jets(6, 5, seed=3)
+    x = random_jets(6, 5, seed=3)
     padded = torch.cat([x, torch.zeros(6, 7, 3, dtype=F64)], dim=1)
     shuffled = padded[:, torch.randperm(12, generator=torch.Generator().manual_seed(4))]
     assert close(model(padded), model(x))
@@ -83,7 +71,7 @@ def test_zero_padding_rows_change_nothing(name: str) -> None:
 def test_padding_is_z_zero_whatever_the_other_features(name: str) -> None:
     """A z == 0 row is absent even with garbage (here NaN) angles; gradients stay finite."""
     model = model_for(name, seed=5)
-    x = jets(4, 6, seed=5)
+    x = random_jets(4, 6, seed=5)
     garbage = torch.zeros(4, 3, 3, dtype=F64)
     garbage[..., 1:] = torch.tensor([[7.0, -3.0], [float("nan"), 1.0], [0.5, float("inf")]])
     x_garbage = torch.cat([garbage, x], dim=1)
@@ -98,7 +86,7 @@ def test_padding_is_z_zero_whatever_the_other_features(name: str) -> None:
 @pytest.mark.parametrize("name", MODELS)
 def test_gradients_reach_every_parameter(name: str) -> None:
     model = model_for(name, seed=6)
-    model(jets(16, 8, seed=6)).square().sum().backward()
+    model(random_jets(16, 8, seed=6)).square().sum().backward()
     for pname, p in model.named_parameters():
         assert p.grad is not None and torch.isfinite(p.grad).all(), pname
         assert p.grad.abs().sum() > 0, pname
@@ -107,7 +95,7 @@ def test_gradients_reach_every_parameter(name: str) -> None:
 @pytest.mark.parametrize("name", MODELS)
 def test_state_dict_round_trip_and_reset(name: str) -> None:
     model = model_for(name, seed=7)
-    x = jets(4, 5, seed=7)
+    x = random_jets(4, 5, seed=7)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     buffer.seek(0)
@@ -122,7 +110,7 @@ def test_state_dict_round_trip_and_reset(name: str) -> None:
 def test_efn_infrared_safe() -> None:
     """Appending a z = 0 particle at arbitrary (nonzero) angles changes nothing."""
     model = model_for("efn", seed=9)
-    x = jets(5, 6, seed=9)
+    x = random_jets(5, 6, seed=9)
     soft = torch.zeros(5, 4, 3, dtype=F64)
     soft[..., 1:] = torch.randn(5, 4, 2, generator=torch.Generator().manual_seed(9), dtype=F64)
     assert close(model(torch.cat([x, soft], dim=1)), model(x))
@@ -132,7 +120,7 @@ def test_efn_infrared_safe() -> None:
 def test_efn_collinear_safe(a: float) -> None:
     """Splitting particle 0 into a z and (1 - a) z at the same angles changes nothing."""
     model = model_for("efn", seed=10)
-    x = jets(5, 6, seed=10)
+    x = random_jets(5, 6, seed=10)
     first, second = x[:, :1].clone(), x[:, :1].clone()
     first[..., 0] *= a
     second[..., 0] *= 1 - a
@@ -144,7 +132,7 @@ def test_efn_collinear_safe(a: float) -> None:
 def test_efn_ignores_features_after_the_angles() -> None:
     """An EFN reads a PFN's input: extra per-particle features do not matter."""
     model = model_for("efn", seed=11)
-    x = jets(4, 5, seed=11, n_features=5)
+    x = random_jets(4, 5, seed=11, n_features=5)
     assert close(model(x), model(x[..., :3]))
 
 
@@ -153,7 +141,7 @@ def test_pfn_is_not_irc_safe() -> None:
     collinear split changes its output, and a particle with z -> 0+ still contributes
     (it drops out only at exactly z = 0, the padding convention)."""
     model = model_for("pfn", seed=12)
-    x = jets(5, 6, seed=12)
+    x = random_jets(5, 6, seed=12)
     first, second = x[:, :1].clone(), x[:, :1].clone()
     first[..., 0] *= 0.5
     second[..., 0] *= 0.5
@@ -210,7 +198,7 @@ def test_fits_a_toy_task(name: str) -> None:
     > 90 % training accuracy in 300 full-batch Adam steps on 512 jets."""
     torch.manual_seed(13)
     model = {"pfn": PFN(3, (32, 32), 16, (32,), 1), "efn": EFN(2, (32, 32), 16, (32,), 1)}[name]
-    x = jets(512, 10, seed=13, dtype=torch.float32)
+    x = random_jets(512, 10, seed=13, dtype=torch.float32)
     y = ((x[..., 0] * x[..., 1]).sum(-1) > 0).float()
     optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
     loss_fn = torch.nn.BCEWithLogitsLoss()

@@ -12,6 +12,7 @@ import io
 
 import pytest
 import torch
+from jet_batches import random_jets
 
 from physml.models.particle_transformer import ParticleTransformer
 
@@ -28,19 +29,6 @@ def _one_thread():
     torch.set_num_threads(n_threads)
 
 
-def jets(batch: int, n_max: int, *, seed: int = 0, n_features: int = 3, dtype=F64) -> torch.Tensor:
-    """Random jets (batch, n_max, n_features): 1..n_max particles, z summing to 1,
-    angles ~ N(0, 0.2), extra features ~ N(0, 1), zero-padded at the end."""
-    g = torch.Generator().manual_seed(seed)
-    n = torch.randint(1, n_max + 1, (batch,), generator=g)
-    present = torch.arange(n_max) < n.unsqueeze(-1)
-    pt = torch.empty(batch, n_max, dtype=F64).exponential_(generator=g) * present
-    x = torch.randn(batch, n_max, n_features, generator=g, dtype=F64)
-    x[..., 1:3] *= 0.2
-    x[..., 0] = pt / pt.sum(-1, keepdim=True)
-    return (x * present.unsqueeze(-1)).to(dtype)
-
-
 def model_for(seed: int = 0, dtype=F64, **kwargs) -> ParticleTransformer:
     torch.manual_seed(seed)
     sizes = {"dim": 16, "n_heads": 4, "n_layers": 2, "ff_hidden": 32, "out_features": 2}
@@ -54,17 +42,17 @@ def close(a: torch.Tensor, b: torch.Tensor, atol: float = 1e-10) -> bool:
 @pytest.mark.parametrize("dtype", [torch.float32, F64])
 def test_shapes_and_dtypes(dtype: torch.dtype) -> None:
     model = model_for(dtype=dtype)
-    x = jets(5, 7, dtype=dtype)
+    x = random_jets(5, 7, dtype=dtype)
     out = model(x)
     assert out.shape == (5, 2) and out.dtype == dtype
     assert torch.isfinite(out).all()
-    assert model(jets(3, 1, dtype=dtype)).shape == (3, 2)  # single-particle jets
+    assert model(random_jets(3, 1, dtype=dtype)).shape == (3, 2)  # single-particle jets
     assert model(x.to(torch.float16 if dtype == F64 else F64)).dtype == dtype  # input cast
 
 
 def test_float32_matches_float64() -> None:
     model = model_for(seed=1)
-    x = jets(6, 8, seed=1)
+    x = random_jets(6, 8, seed=1)
     out32 = model.float()(x.float())
     out64 = model.double()(x)
     assert close(out32.double(), out64, atol=1e-5)
@@ -72,7 +60,7 @@ def test_float32_matches_float64() -> None:
 
 def test_permutation_invariance() -> None:
     model = model_for(seed=2)
-    x = jets(6, 9, seed=2)
+    x = random_jets(6, 9, seed=2)
     reference = model(x)
     g = torch.Generator().manual_seed(3)
     for _ in range(5):
@@ -84,7 +72,7 @@ def test_padding_rows_change_nothing_whatever_their_features() -> None:
     """Rows with z == 0 are absent: appended, shuffled in, and holding garbage (here large
     numbers, NaN and inf) in their other features, they change nothing, gradients included."""
     model = model_for(seed=4)
-    x = jets(6, 5, seed=4)
+    x = random_jets(6, 5, seed=4)
     garbage = 50.0 * torch.randn(6, 7, 3, generator=torch.Generator().manual_seed(4), dtype=F64)
     garbage[..., 0] = 0.0
     garbage[0, 0, 1], garbage[1, 2, 2] = float("nan"), float("inf")
@@ -104,7 +92,7 @@ def test_train_and_eval_agree(n_heads: int) -> None:
     """With dropout 0, train mode, eval mode with autograd, and eval mode under no_grad
     (torch's fused fast path, which handles the padding mask itself) give one output."""
     model = model_for(seed=6, n_heads=n_heads)
-    x = jets(8, 10, seed=6)
+    x = random_jets(8, 10, seed=6)
     x[2] = 0.0  # an empty jet as well
     model.train()
     train_out = model(x)
@@ -118,7 +106,7 @@ def test_train_and_eval_agree(n_heads: int) -> None:
 
 def test_dropout_acts_in_train_mode_only() -> None:
     model = model_for(seed=7, dropout=0.5)
-    x = jets(8, 6, seed=7)
+    x = random_jets(8, 6, seed=7)
     with torch.no_grad():
         assert torch.equal(model(x), model(x))
         model.train()
@@ -128,7 +116,7 @@ def test_dropout_acts_in_train_mode_only() -> None:
 def test_empty_jets_give_finite_output() -> None:
     """All-padding jets (and n_particles = 0) give one finite constant; gradients finite."""
     model = model_for(seed=8)
-    x = jets(4, 6, seed=8)
+    x = random_jets(4, 6, seed=8)
     x[1] = 0.0
     x[3, :, 1:] = 3.0  # padding rows with nonzero angles
     x[3, :, 0] = 0.0
@@ -144,7 +132,7 @@ def test_empty_jets_give_finite_output() -> None:
 
 def test_gradients_reach_every_parameter() -> None:
     model = model_for(seed=9).train()
-    model(jets(16, 8, seed=9)).square().sum().backward()
+    model(random_jets(16, 8, seed=9)).square().sum().backward()
     for name, p in model.named_parameters():
         assert p.grad is not None and torch.isfinite(p.grad).all(), name
         assert p.grad.abs().sum() > 0, name
@@ -155,7 +143,7 @@ def test_layers_start_independent_and_reset_redraws() -> None:
     model = model_for(seed=10, n_layers=3)
     weights = [layer.linear1.weight for layer in model.encoder.layers]
     assert not torch.equal(weights[0], weights[1]) and not torch.equal(weights[1], weights[2])
-    x = jets(4, 5, seed=10)
+    x = random_jets(4, 5, seed=10)
     before = {name: p.detach().clone() for name, p in model.named_parameters()}
     out = model(x)
     model.reset_parameters()
@@ -167,7 +155,7 @@ def test_layers_start_independent_and_reset_redraws() -> None:
 
 def test_state_dict_round_trip() -> None:
     model = model_for(seed=11)
-    x = jets(4, 5, seed=11)
+    x = random_jets(4, 5, seed=11)
     buffer = io.BytesIO()
     torch.save(model.state_dict(), buffer)
     buffer.seek(0)
@@ -219,7 +207,7 @@ def test_fits_a_toy_task() -> None:
     carry a large feature 1 of the opposite sign: a model that read them would fail."""
     torch.manual_seed(13)
     model = ParticleTransformer(3, dim=16, n_heads=2, n_layers=1, ff_hidden=32)
-    x = jets(256, 8, seed=13, dtype=torch.float32)
+    x = random_jets(256, 8, seed=13, dtype=torch.float32)
     g = torch.Generator().manual_seed(14)
     x[..., 1] += 0.3 * torch.randn(256, 1, generator=g)  # a per-set offset to learn
     real = x[..., 0] > 0
