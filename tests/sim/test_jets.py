@@ -476,3 +476,10 @@ def test_bad_types():
 def test_docstring_examples():
     result = doctest.testmod(jets, optionflags=doctest.ELLIPSIS)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_jets_without_any_emission() -> None:
+    # small draws often hold no emission at all (Poisson zero for every jet)
+    for seed in range(20):
+        batch = jets.sample(1, flavour="quark", seed=seed)
+        assert batch.mask[0, 0] and batch.multiplicity[0] == batch.mask.sum() - 1
