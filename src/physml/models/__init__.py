@@ -13,6 +13,7 @@ from physml.models.gaussian_rbm import GaussianBinaryRBM
 from physml.models.jastrow import PadeJastrow, SimpleJastrow
 from physml.models.jet_image_cnn import JetImageCNN
 from physml.models.lattice_cnn import LatticeCNN
+from physml.models.lola import LoLa
 from physml.models.mlp import MLP
 from physml.models.particle_transformer import ParticleTransformer
 from physml.models.product_wavefunction import ProductWavefunction
@@ -27,6 +28,7 @@ __all__ = [
     "GaussianBinaryRBM",
     "JetImageCNN",
     "LatticeCNN",
+    "LoLa",
     "PadeJastrow",
     "ParticleTransformer",
     "ProductWavefunction",
