@@ -69,3 +69,46 @@ def test_pfn_run_resumes_to_the_same_numbers(tmp_path) -> None:
     again = resume(record.run_dir)
     assert again.metrics["AUC"].value == record.metrics["AUC"].value
     assert again.metrics["AUC"].reference == record.metrics["AUC"].reference
+
+
+def _energyflow_npz(path, n_per_flavour: int, seed: int) -> None:
+    """Simulated jets written as energyflow's QG_jets.npz: X (n, M, 4) = (pt, y, phi, pid),
+    zero-padded, constituents in shuffled order; y = 1 for quarks."""
+    import numpy as np
+
+    from physml.sim import jets
+
+    both = jets.concatenate(
+        [
+            jets.sample(n_per_flavour, flavour=f, seed=seed + k)
+            for k, f in enumerate(["quark", "gluon"])
+        ]
+    )
+    rng = np.random.default_rng(seed)
+    x = np.zeros((*both.mask.shape, 4))
+    x[..., :3] = both.constituents * both.mask[..., None]
+    x[..., 3] = np.where(both.mask, 22.0, 0.0)
+    x = np.take_along_axis(x, rng.permuted(np.argsort(~both.mask, axis=1), axis=1)[..., None], 1)
+    np.savez(path, X=x, y=both.is_quark.astype(np.float64))
+
+
+def test_real_data_replaces_the_simulator(tmp_path) -> None:
+    from physml.tasks import resume
+
+    path = tmp_path / "QG_jets.npz"
+    _energyflow_npz(path, 4000, seed=5)
+    record = run("qg-jets", "bdt", overrides={"n_jets": 4000}, data=[path], seed=0, out=tmp_path)
+    auc = record.metrics["AUC"]
+    assert auc.reference == pytest.approx(0.8911) and auc.source.startswith("literature")
+    assert "AUC_opt - AUC" not in record.metrics  # no optimum for real data
+    assert 0.79 < auc.value < 0.85  # the shower's optimum is 0.834
+    assert str(path.resolve()) in (record.run_dir / "config.yaml").read_text()
+    (record.run_dir / "metrics.json").unlink()
+    assert resume(record.run_dir).metrics["AUC"].value == auc.value
+
+
+def test_data_is_refused_where_it_cannot_be_used(tmp_path) -> None:
+    with pytest.raises(ConfigError, match="does not read real data"):
+        resolve("ising-phase", data=[tmp_path])
+    with pytest.raises(ConfigError, match="no such file"):
+        resolve("qg-jets", data=[tmp_path / "missing.npz"])

@@ -33,7 +33,11 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
-BENCHMARKS = {"ising": "physml.bench.ising", "vmc": "physml.bench.vmc"}
+BENCHMARKS = {
+    "ising": "physml.bench.ising",
+    "jets": "physml.bench.jets",
+    "vmc": "physml.bench.vmc",
+}
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
@@ -96,6 +100,10 @@ def run(
         ),
     ] = None,
     config: Annotated[Path | None, typer.Option(help="YAML file of settings")] = None,
+    data: Annotated[
+        list[Path] | None,
+        typer.Option(help="real-data file instead of the simulator (repeatable; qg-jets)"),
+    ] = None,
     seed: Annotated[int, typer.Option(help="master seed of the run")] = 0,
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     out: Annotated[Path, typer.Option(help="root of the run directories")] = Path("runs"),
@@ -108,7 +116,7 @@ def run(
     with _user_errors():
         if resume is None and task is None:
             raise ConfigError("name a task (see 'physml list') or give --resume RUN_DIR")
-        if resume is not None and task is not None:
+        if resume is not None and (task is not None or data):
             raise ConfigError("give either a task or --resume RUN_DIR, not both")
         with progress_bars(console) as factory:
             log = lambda message: console.print(f"  {message}", highlight=False)  # noqa: E731
@@ -121,6 +129,7 @@ def run(
                     preset,
                     config_file=config,
                     overrides=set_ or (),
+                    data=data or (),
                     seed=seed,
                     device=device,
                     out=out,

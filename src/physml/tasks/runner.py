@@ -84,10 +84,13 @@ def resolve(
     *,
     config_file: str | Path | None = None,
     overrides: Sequence[str] | Mapping[str, Any] = (),
+    data: Sequence[str | Path] = (),
 ) -> tuple[Task, str, Any]:
     """Validate a task, method, preset and overrides into ``(task, method, config)``.
 
-    ``overrides`` are ``KEY=VALUE`` strings (as ``--set``) or a nested mapping.
+    ``overrides`` are ``KEY=VALUE`` strings (as ``--set``) or a nested mapping. ``data``
+    names real-data files for tasks that read them (``--data``); they are stored as
+    absolute paths, so a resumed run reads the same files.
     """
     task = get_task(task_name)
     method = method or task.default_method
@@ -107,7 +110,26 @@ def resolve(
         layers.append(overrides)
     else:
         layers.extend(parse_assignment(item) for item in overrides)
+    if data:
+        layers.append({"data": _data_paths(task, data)})
     return task, method, build_config(task.config_model(method), layers)
+
+
+def _data_paths(task: Task, data: Sequence[str | Path]) -> list[str]:
+    """Absolute paths of existing files, for a task that reads real data."""
+    if "data" not in task.settings.model_fields:
+        readers = [t.name for t in TASKS.values() if "data" in t.settings.model_fields]
+        raise ConfigError(
+            f"task '{task.name}' does not read real data (--data); tasks that do: "
+            + ", ".join(readers)
+        )
+    paths = []
+    for item in data:
+        path = Path(item).expanduser().resolve()
+        if not path.is_file():
+            raise ConfigError(f"--data {item}: no such file")
+        paths.append(str(path))
+    return paths
 
 
 def versions() -> dict[str, str]:
@@ -201,6 +223,7 @@ def run(
     *,
     config_file: str | Path | None = None,
     overrides: Sequence[str] | Mapping[str, Any] = (),
+    data: Sequence[str | Path] = (),
     seed: int = 0,
     device: str = "auto",
     out: str | Path = "runs",
@@ -217,7 +240,7 @@ def run(
         raise ConfigError(f"seed = {seed}: must be a non-negative integer")
     _device(device)
     task, method, config = resolve(
-        task_name, method, preset, config_file=config_file, overrides=overrides
+        task_name, method, preset, config_file=config_file, overrides=overrides, data=data
     )
     resolved = config.model_dump(mode="json")
     record = {
