@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from physml.tasks.base import Task
+from physml.tasks.cut_optimisation import CutOptimisation
+from physml.tasks.higgs_events import HiggsEvents
 from physml.tasks.ising_phase import IsingPhase
 from physml.tasks.qg_jets import QGJets
 from physml.tasks.spin_chains import HeisenbergChain, TfimChain
+from physml.tasks.top_tagging import TopTagging
 from physml.tasks.trapped_particles import HoBosons, QuantumDot
 
 __all__ = ["TASKS"]
@@ -15,6 +18,9 @@ TASKS: dict[str, Task] = {
     for task in (
         IsingPhase(),
         QGJets(),
+        TopTagging(),
+        HiggsEvents(),
+        CutOptimisation(),
         HoBosons(),
         QuantumDot(),
         TfimChain(),

@@ -1,0 +1,38 @@
+"""higgs-events end to end: classifiers and the AMS against the exact likelihood ratio."""
+
+from __future__ import annotations
+
+import pytest
+
+from physml.config import ConfigError
+from physml.tasks import resolve, run
+
+SMALL = {"n_events": 4000, "n_eval": 40_000}
+
+
+def test_bdt_approaches_the_optimal_significance(tmp_path) -> None:
+    record = run("higgs-events", "bdt", overrides=SMALL, seed=0, out=tmp_path)
+    ams, auc = record.metrics["AMS"], record.metrics["AUC"]
+    assert 3.0 < ams.reference < 7.0  # challenge-like: a few sigma at 20.3 fb^-1
+    assert 0.6 * ams.reference < ams.value < 1.1 * ams.reference  # noise, not beyond the bound
+    assert 0.9 < auc.reference < 0.95
+    assert 0 < auc.reference - auc.value < 0.03  # Neyman-Pearson: nobody beats the ratio
+    for plot in ("roc.png", "scores.png", "ams.png"):
+        assert (record.run_dir / "plots" / plot).stat().st_size > 0
+
+
+def test_mlp_trains_and_reports(tmp_path) -> None:
+    overrides = {**SMALL, "train": {"max_epochs": 8}, "n_members": 2}
+    record = run("higgs-events", "mlp", overrides=overrides, seed=1, out=tmp_path)
+    assert record.metrics["AUC"].value > 0.87
+    assert record.metrics["AMS"].std is not None  # two members: a spread
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [(["n_eval=10"], "'n_eval' = 10"), (["physics.mass_resolution=0"], "mass_resolution")],
+)
+def test_bad_settings(overrides: list[str], message: str) -> None:
+    with pytest.raises(ConfigError) as err:
+        resolve("higgs-events", "bdt", overrides=overrides)
+    assert message in str(err.value)
