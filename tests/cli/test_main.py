@@ -128,3 +128,27 @@ def test_bench_ising_quick_prints_ratios() -> None:
     result = runner.invoke(app, ["bench", "ising", "--quick"])
     assert result.exit_code == 0, result.output
     assert "ratio" in result.output and "multispin" in result.output
+
+
+def test_bench_jets_quick_prints_ratios(monkeypatch, tmp_path) -> None:
+    monkeypatch.setenv("PHYSML_CACHE", str(tmp_path))
+    result = runner.invoke(app, ["bench", "jets", "--quick"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    for row in ("generate", "train step", "AUC_opt - AUC", "LoLa", "PFN vs BDT"):
+        assert row in result.output
+
+
+def test_run_with_real_data_file(tmp_path) -> None:
+    import numpy as np
+
+    x = np.zeros((40, 3, 4))
+    x[:, 0, :3] = [500.0, 0.1, 0.2]
+    x[20:, 1, :3] = [20.0, 0.2, 0.3]  # the "gluons" have one emission more
+    path = tmp_path / "QG_jets.npz"
+    np.savez(path, X=x, y=np.repeat([1.0, 0.0], 20))
+    args = ["run", "qg-jets", "-m", "multiplicity", "--data", str(path), "--set", "n_jets=200"]
+    result = runner.invoke(app, [*args, "--out", str(tmp_path)], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    assert "literature" in result.output and "AUC_opt" not in result.output
+    result = runner.invoke(app, ["run", "ising-phase", "--data", str(path)])
+    assert result.exit_code == 2 and "does not read real data" in result.output
