@@ -102,6 +102,8 @@ def classifier_metrics(
         metrics["AUC_opt - AUC"] = Metric(
             float(ref_auc - aucs.mean()), None, "", "distance to the Neyman–Pearson optimum"
         )
+    if not np.isfinite(rejs).all():  # 1/eps_B is measured down to one background event
+        rej_source += f"; inf: no background event of the {int((y == 0).sum())} passes"
     metrics[wp] = Metric(float(rejs.mean()), ref_rej, "", rej_source, spread(rejs))
     if probabilities:
         acc = np.array([np.mean((s > 0.5) == (y == 1)) for s in scores])

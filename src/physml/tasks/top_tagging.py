@@ -89,19 +89,21 @@ class LoLaSettings(BaseModel):
     """Combination and Lorentz layers on four-momenta, then an MLP (Butter et al.)."""
 
     model_config = ConfigDict(extra="forbid")
-    n_constituents: int = Field(40, ge=2, description="hardest constituents read")
-    n_combined: int = Field(15, ge=1, description="trainable combinations (CoLa)")
+    n_constituents: int = Field(
+        20, ge=2, description="hardest constituents read (the toy's jets have <= ~18)"
+    )
+    n_combined: int = Field(10, ge=1, description="trainable combinations (CoLa)")
     hidden: list[int] = Field([100, 50], description="widths of the MLP head")
 
 
 class TopCNNSettings(CNNSettings):
     """CNN on pT jet images centred on the jet axis, covering +-R = 0.8."""
 
-    n_pixels: int = Field(33, ge=5, le=65, description="pixels per side (covering +-0.8)")
+    n_pixels: int = Field(17, ge=5, le=65, description="pixels per side (covering +-0.8)")
 
 
 _TRAIN = {
-    "quick": {"train": {"max_epochs": 20, "batch_size": 256, "patience": 4, "min_delta": 1e-4}},
+    "quick": {"train": {"max_epochs": 25, "batch_size": 256, "patience": 4, "min_delta": 1e-4}},
     "full": {"train": {"max_epochs": 60, "batch_size": 256, "patience": 6, "min_delta": 1e-4}},
 }
 _RADIUS = 0.8
@@ -115,7 +117,15 @@ class TopTagging(Task):
     methods = {
         "lola": Method("lola", "LoLa: combination + Lorentz layers", LoLaSettings, presets=_TRAIN),
         "pfn": Method("pfn", "Particle Flow Network (deep set)", PFNSettings, presets=_TRAIN),
-        "cnn": Method("cnn", "CNN on jet images", TopCNNSettings, presets=_TRAIN),
+        "cnn": Method(
+            "cnn",
+            "CNN on jet images",
+            TopCNNSettings,
+            presets={
+                "quick": _TRAIN["quick"],
+                "full": {**_TRAIN["full"], "model": {"n_pixels": 33}},
+            },
+        ),
         "transformer": Method(
             "transformer",
             "particle transformer (self-attention, no positions)",
@@ -193,9 +203,9 @@ class TopTagging(Task):
         from physml.tasks.tagging import classifier_metrics, plot_classifier, split_labels
 
         data = self._data(config, ctx)
-        split = split_labels(
-            len(data["label"]), config.test_fraction, config.val_fraction, ctx.seed
-        )
+        evaluation = data["evaluation"]
+        split = np.full(len(evaluation), TEST)
+        split[~evaluation] = split_labels((~evaluation).sum(), 0.0, config.val_fraction, ctx.seed)
         method = self.method_of(config)
         scores, history = self._scores(method, config, data, split, ctx)
         test = split == TEST
