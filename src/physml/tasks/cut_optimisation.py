@@ -41,6 +41,7 @@ class CutOptimisationSettings(BaseModel):
         10.0, ge=0, description="cuts keeping less expected background are not allowed"
     )
     grid_points: int = Field(30, ge=3, le=200, description="grid values per feature")
+    n_members: int = Field(1, ge=1, description="independently seeded GA runs (grid: one)")
     luminosity: float = Field(20.3, gt=0, description="fb^-1 the weights refer to")
     physics: HiggsModelSettings = HiggsModelSettings()
 
@@ -99,7 +100,10 @@ class CutOptimisation(Task):
         "grid": Method("grid", "brute force over a quantile grid", GridMethodSettings, False),
     }
     default_method = "genetic"
-    presets = {"quick": {}, "full": {"n_signal": 200_000, "n_background": 800_000}}
+    presets = {
+        "quick": {},
+        "full": {"n_signal": 200_000, "n_background": 800_000, "n_members": 4},
+    }
 
     def _data(self, config: Any, ctx: RunContext) -> dict[str, np.ndarray]:
         """Two independent weighted samples (``part`` 0 optimises, 1 measures) with the
@@ -146,6 +150,7 @@ class CutOptimisation(Task):
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         from physml.infer import genetic
         from physml.metrics.significance import significance
+        from physml.tasks.tagging import spread
 
         data = self._data(config, ctx)
         method = self.method_of(config)
@@ -159,18 +164,71 @@ class CutOptimisation(Task):
         )
         history: list[dict] = []
         if method == "grid":
-            cut = grid.cut
+            cuts = [grid.cut]
         else:
-            m = config.model
-            settings = genetic.GeneticSettings(**m.model_dump())
-            fitness = genetic.rectangular_cut_fitness(x[opt], w[opt], y[opt], **kwargs)
-            lower, upper = genetic.cut_bounds(x[opt])
-            with ctx.progress("evolving cuts", settings.generations) as bar:
+            cuts = self._evolve(config, x[opt], w[opt], y[opt], kwargs, ctx, history)
 
-                def on_generation(generation: int, population, values) -> None:
+        def measured(selected: np.ndarray) -> tuple[float, float, float]:
+            s = float(w[meas & selected & (y == 1)].sum())
+            b = float(w[meas & selected & (y == 0)].sum())
+            return float(significance(s, b, config.metric, b_reg=config.b_reg)), s, b
+
+        z, s, b = np.array([measured(genetic.apply_cuts(x, cut)) for cut in cuts]).T
+        z_grid = measured(genetic.apply_cuts(x, grid.cut))[0]
+        z_lr, s_lr, b_lr = measured(_best_llr_selection(data["llr_cut"], data, opt, kwargs))
+        z_all = measured(_best_llr_selection(data["llr"], data, opt, kwargs))[0]
+        name, features = _NAMES[config.metric], ", ".join(config.features)
+        metrics = {
+            name: Metric(
+                float(z.mean()),
+                z_lr,
+                "sigma",
+                f"exact likelihood ratio of ({features}), threshold chosen and measured like "
+                f"the cuts (s = {s_lr:.1f}, b = {b_lr:.0f})",
+                spread(z),
+            ),
+        }
+        if method != "grid":
+            metrics[f"{name} / {name}_grid"] = Metric(
+                float(z.mean() / z_grid),
+                1.0,
+                "",
+                f"the best of {grid.n_cuts} cuts on a {config.grid_points}-point quantile grid",
+                spread(z / z_grid),
+            )
+        metrics["s"] = Metric(float(s.mean()), None, "events", "expected signal kept", spread(s))
+        metrics["b"] = Metric(
+            float(b.mean()), None, "events", "expected background kept", spread(b)
+        )
+        metrics[f"{name}_LR (all 7 features)"] = Metric(
+            z_all, None, "sigma", "what a selection on every feature could reach"
+        )
+        ctx.log(f"{method}: {name} {z.mean():.3f}, grid {z_grid:.3f}, likelihood ratio {z_lr:.3f}")
+        ctx.write_log(history)
+        _plot(ctx, config, data, cuts[0], grid.value, history)
+        return metrics
+
+    def _evolve(
+        self, config: Any, x: np.ndarray, w: np.ndarray, y: np.ndarray, kwargs, ctx, history
+    ) -> list[np.ndarray]:
+        """The best cut of each of ``n_members`` seeded GA runs; appends one row per member
+        and generation to ``history``."""
+        from physml.infer import genetic
+        from physml.tasks.tagging import member_seeds
+
+        settings = genetic.GeneticSettings(**config.model.model_dump())
+        fitness = genetic.rectangular_cut_fitness(x, w, y, **kwargs)
+        lower, upper = genetic.cut_bounds(x)
+        cuts = []
+        total = settings.generations * config.n_members
+        with ctx.progress("evolving cuts", total) as bar:
+            for member, seed in enumerate(member_seeds(ctx, config.n_members)):
+
+                def on_generation(generation: int, population, values, member=member) -> None:
                     finite = values[np.isfinite(values)]
                     history.append(
                         {
+                            "member": member,
                             "generation": generation,
                             "best": float(values.max()),
                             "mean": float(finite.mean()) if finite.size else float("nan"),
@@ -179,45 +237,10 @@ class CutOptimisation(Task):
                     bar.advance()
 
                 result = genetic.maximize(
-                    fitness, lower, upper, settings, seed=ctx.seed, on_generation=on_generation
+                    fitness, lower, upper, settings, seed=seed, on_generation=on_generation
                 )
-            cut = result.best_genes
-
-        def measured(selected: np.ndarray) -> tuple[float, float, float]:
-            s = float(w[meas & selected & (y == 1)].sum())
-            b = float(w[meas & selected & (y == 0)].sum())
-            return float(significance(s, b, config.metric, b_reg=config.b_reg)), s, b
-
-        z, s, b = measured(genetic.apply_cuts(x, cut))
-        z_grid = measured(genetic.apply_cuts(x, grid.cut))[0]
-        z_lr, s_lr, b_lr = measured(_best_llr_selection(data["llr_cut"], data, opt, kwargs))
-        z_all = measured(_best_llr_selection(data["llr"], data, opt, kwargs))[0]
-        name, features = _NAMES[config.metric], ", ".join(config.features)
-        metrics = {
-            name: Metric(
-                z,
-                z_lr,
-                "sigma",
-                f"exact likelihood ratio of ({features}), threshold chosen and measured like "
-                f"the cuts (s = {s_lr:.1f}, b = {b_lr:.0f})",
-            ),
-        }
-        if method != "grid":
-            metrics[f"{name} / {name}_grid"] = Metric(
-                z / z_grid,
-                1.0,
-                "",
-                f"the best of {grid.n_cuts} cuts on a {config.grid_points}-point quantile grid",
-            )
-        metrics["s"] = Metric(s, None, "events", "expected signal kept")
-        metrics["b"] = Metric(b, None, "events", "expected background kept")
-        metrics[f"{name}_LR (all 7 features)"] = Metric(
-            z_all, None, "sigma", "what a selection on every feature could reach"
-        )
-        ctx.log(f"{method}: {name} {z:.3f}, grid {z_grid:.3f}, likelihood ratio {z_lr:.3f}")
-        ctx.write_log(history)
-        _plot(ctx, config, data, cut, grid.value, history)
-        return metrics
+                cuts.append(result.best_genes)
+        return cuts
 
 
 def _quantile_grid(x: np.ndarray, config: Any) -> list[np.ndarray]:
@@ -238,7 +261,8 @@ def _plot(
     ctx: RunContext, config: Any, data: dict, cut: np.ndarray, grid_value: float, history
 ) -> None:
     """``cuts.png`` (events and the chosen window in the first two features) and, for the
-    genetic algorithm, ``evolution.png`` (fitness per generation beside the grid optimum)."""
+    genetic algorithm, ``evolution.png`` (fitness per generation of the first run beside
+    the grid optimum)."""
     from matplotlib.patches import Rectangle
 
     from physml.tasks.figures import new_figure, save_figure
@@ -265,6 +289,7 @@ def _plot(
     ax.legend(fontsize=8, markerscale=4)
     save_figure(fig, ctx.plot_dir / "cuts.png")
 
+    history = [row for row in history if row["member"] == 0]
     if history:
         fig, ax = new_figure()
         generations = [row["generation"] for row in history]
