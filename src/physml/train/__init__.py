@@ -11,6 +11,14 @@ import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from physml.train.adversarial import (
+        GANCollapsed,
+        GANDiverged,
+        GANResult,
+        GANSettings,
+        train_gan,
+    )
+    from physml.train.density import fit_flow
     from physml.train.devices import DEVICE_CHOICES, resolve_device
     from physml.train.ensemble import fit_ensemble, member_seeds, spread
     from physml.train.fitting import LOG_COLUMNS, FitResult, TrainingDiverged, fit
@@ -21,18 +29,30 @@ __all__ = [
     "LOG_COLUMNS",
     "FitResult",
     "FitSettings",
+    "GANCollapsed",
+    "GANDiverged",
+    "GANResult",
+    "GANSettings",
     "TrainingDiverged",
     "fit",
     "fit_ensemble",
+    "fit_flow",
     "member_seeds",
     "resolve_device",
     "spread",
+    "train_gan",
 ]
 
 _WHERE = {
+    "GANCollapsed": "adversarial",
+    "GANDiverged": "adversarial",
+    "GANResult": "adversarial",
+    "GANSettings": "adversarial",
+    "train_gan": "adversarial",
     "DEVICE_CHOICES": "devices",
     "resolve_device": "devices",
     "fit_ensemble": "ensemble",
+    "fit_flow": "density",
     "member_seeds": "ensemble",
     "spread": "ensemble",
     "LOG_COLUMNS": "fitting",
