@@ -152,3 +152,10 @@ def test_run_with_real_data_file(tmp_path) -> None:
     assert "literature" in result.output and "AUC_opt" not in result.output
     result = runner.invoke(app, ["run", "ising-phase", "--data", str(path)])
     assert result.exit_code == 2 and "does not read real data" in result.output
+
+
+def test_gap_against_zero_is_absolute() -> None:
+    from physml.cli.report import format_gap
+
+    assert format_gap(0.05, 0.0) == "+0.05"  # a KL of 0.05 nats, not "+5 %"
+    assert format_gap(-0.0031, 2.269) == "-0.31 %"

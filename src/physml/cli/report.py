@@ -32,10 +32,16 @@ def format_number(x: float | None, digits: int = 5) -> str:
     return f"{x:.{digits}g}"
 
 
-def format_gap(gap: float | None) -> str:
-    """A relative gap as a signed percentage (``-0.31 %``), '-' without a reference."""
+def format_gap(gap: float | None, reference: float | None = None) -> str:
+    """A relative gap as a signed percentage (``-0.31 %``), '-' without a reference.
+
+    Against a reference of exactly 0 (a divergence, an error) the gap is the absolute
+    difference (:func:`physml.metrics.relative_gap`), shown as a plain signed number.
+    """
     if gap is None:
         return "-"
+    if reference == 0:
+        return f"{gap:+.3g}"
     return f"{gap * 100:+.2f} %" if abs(gap) >= 1e-4 else f"{gap * 100:+.1e} %"
 
 
@@ -61,7 +67,8 @@ def metrics_table(metrics: Mapping[str, Metric], title: str = "") -> Table:
             if metric.source not in sources:
                 sources.append(metric.source)
             reference += f" [{sources.index(metric.source) + 1}]"
-        table.add_row(name, value, reference, format_gap(metric.gap), metric.unit)
+        gap = format_gap(metric.gap, metric.reference)
+        table.add_row(name, value, reference, gap, metric.unit)
     table.caption = "\n".join(f"[{i}] {source}" for i, source in enumerate(sources, 1)) or None
     return table
 

@@ -6,6 +6,7 @@ from physml.tasks.base import Task
 from physml.tasks.cut_optimisation import CutOptimisation
 from physml.tasks.higgs_events import HiggsEvents
 from physml.tasks.ising_phase import IsingPhase
+from physml.tasks.plummer_flow import PlummerFlow
 from physml.tasks.qg_jets import QGJets
 from physml.tasks.spin_chains import HeisenbergChain, TfimChain
 from physml.tasks.top_tagging import TopTagging
@@ -21,6 +22,7 @@ TASKS: dict[str, Task] = {
         TopTagging(),
         HiggsEvents(),
         CutOptimisation(),
+        PlummerFlow(),
         HoBosons(),
         QuantumDot(),
         TfimChain(),
