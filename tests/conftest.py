@@ -16,3 +16,25 @@ def _isolated(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.Monk
 def rng() -> np.random.Generator:
     """A seeded numpy generator (tests never rely on global random state)."""
     return np.random.default_rng(12345)
+
+
+@pytest.fixture
+def one_torch_thread():
+    """One intra-op torch thread: fastest for tiny models, and no fight with other
+    processes on a 2-core machine (``pytestmark = pytest.mark.usefixtures(...)``)."""
+    import torch
+
+    n_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(n_threads)
+
+
+@pytest.fixture
+def seeded_torch():
+    """Torch's global generator forked and seeded with 0 for the test, restored after."""
+    import torch
+
+    with torch.random.fork_rng():
+        torch.manual_seed(0)
+        yield

@@ -33,14 +33,7 @@ from physml.sim import ising
 L, T = 4, 2.5
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one intra-op thread is fastest, and on a busy machine OpenMP threads
-    spinning against other processes slow them down many times over."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def exact_free_energy(size: int, temperature: float) -> float:

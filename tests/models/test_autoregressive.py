@@ -21,14 +21,7 @@ from physml.sim import ising
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one intra-op thread is fastest, and on a busy machine OpenMP threads
-    spinning against other processes slow them down many times over."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def all_configs(n: int) -> torch.Tensor:

@@ -30,16 +30,7 @@ MU = torch.tensor([1.0, -0.5], dtype=F64)
 SIGMA = torch.tensor([[1.0, 0.6], [0.6, 0.5]], dtype=F64)  # eigenvalues 1.38 and 0.12
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one intra-op thread is fastest and does not fight other processes.
-    Torch's global generator is forked and seeded, so tests are reproducible."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "seeded_torch")
 
 
 def gaussian(n: int, mean=MU, cov=SIGMA, seed: int = 0) -> torch.Tensor:

@@ -29,14 +29,7 @@ F64 = torch.float64
 KINDS = tuple(FLOWS)
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These flows are tiny: one intra-op thread is fastest, and on a busy machine
-    OpenMP threads spinning against other processes slow them down many times over."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def flow_for(kind: str, features: int = 2, *, seed: int = 0, dtype=F64, **kwargs):

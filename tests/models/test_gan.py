@@ -23,16 +23,7 @@ from physml.train.adversarial import GANCollapsed, GANDiverged, GANSettings, tra
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one intra-op thread is fastest and does not fight other processes.
-    Torch's global generator is forked and seeded, so tests are reproducible."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "seeded_torch")
 
 
 def gaussian_data(n: int = 4096, seed: int = 0) -> torch.Tensor:

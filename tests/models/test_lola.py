@@ -23,14 +23,7 @@ from physml.sim import phasespace
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These models are tiny: one intra-op thread is fastest, and on a busy machine
-    OpenMP threads spinning against other processes slow them down many times over."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def random_jets(batch: int, n: int, *, seed: int, n_min: int = 1) -> torch.Tensor:

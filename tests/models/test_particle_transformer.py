@@ -19,14 +19,7 @@ from physml.models.particle_transformer import ParticleTransformer
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """These models are tiny: one intra-op thread is fastest, and on a busy machine
-    OpenMP threads spinning against other processes slow them down many times over."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
 
 def model_for(seed: int = 0, dtype=F64, **kwargs) -> ParticleTransformer:

@@ -21,16 +21,7 @@ from physml.models.vae import VAE, LatticeDecoder, LatticeEncoder
 F64 = torch.float64
 
 
-@pytest.fixture(autouse=True)
-def _one_thread():
-    """Tiny models: one intra-op thread is fastest and does not fight other processes.
-    Torch's global generator is forked and seeded, so tests are reproducible."""
-    n_threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    with torch.random.fork_rng():
-        torch.manual_seed(0)
-        yield
-    torch.set_num_threads(n_threads)
+pytestmark = pytest.mark.usefixtures("one_torch_thread", "seeded_torch")
 
 
 class PPCA:
