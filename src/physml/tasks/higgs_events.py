@@ -108,24 +108,24 @@ class HiggsEvents(Task):
         return data
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
-        from physml.tasks.tagging import (
-            classifier_metrics,
-            plot_classifier,
-            split_labels,
-            spread,
-        )
+        from physml.tasks.tagging import measure, split_with_evaluation, spread
 
         data = self._data(config, ctx)
-        label, evaluation = data["label"], data["evaluation"]
-        split = np.full(len(label), TEST)
-        split[~evaluation] = split_labels((~evaluation).sum(), 0.0, config.val_fraction, ctx.seed)
+        label = data["label"]
+        split = split_with_evaluation(data["evaluation"], config.val_fraction, ctx.seed)
         method = self.method_of(config)
         scores, history = self._scores(method, config, data, split, ctx)
         test = split == TEST
         y, optimum = label[test], data["llr"][test]
-        tests = [s[test] for s in scores]
-        metrics = classifier_metrics(
-            y, tests, working_point=_WORKING_POINT, optimum=optimum, signal="signal"
+        metrics = measure(
+            ctx,
+            task=self.name,
+            method=method,
+            y=y,
+            scores=[s[test] for s in scores],
+            history=history,
+            working_point=_WORKING_POINT,
+            optimum=optimum,
         )
         half = _halves(data)
         ams = np.array([_ams(s, data, half, config.b_reg)[0] for s in scores])
@@ -140,17 +140,6 @@ class HiggsEvents(Task):
             **metrics,
         }
         ctx.log(f"{method}: AMS {ams.mean():.3f}, optimum {ams_opt:.3f}")
-        ctx.write_log(history)
-        plot_classifier(
-            ctx,
-            task=self.name,
-            method=method,
-            y=y,
-            scores=tests,
-            optimum=optimum,
-            history=history,
-            working_point=_WORKING_POINT,
-        )
         _plot_ams(ctx, method, data, half, scores[0], config.b_reg)
         return metrics
 

@@ -194,7 +194,7 @@ class QGJets(Task):
         return data
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
-        from physml.tasks.tagging import classifier_metrics, plot_classifier, split_labels
+        from physml.tasks.tagging import measure, split_labels
 
         data = self._data(config, ctx)
         y_all = data["label"]
@@ -203,31 +203,20 @@ class QGJets(Task):
         scores, history = self._scores(method, config, data, split, ctx)
         test = split == TEST
         y, optimum = y_all[test], data["llr"][test] if "llr" in data else None
-        tests = [s[test] for s in scores]
-        metrics = classifier_metrics(
-            y,
-            tests,
+        return measure(
+            ctx,
+            task=self.name,
+            method=method,
+            y=y,
+            scores=[s[test] for s in scores],
+            history=history,
             working_point=_WORKING_POINT,
             optimum=optimum,
             anchor=None if optimum is not None else _LITERATURE,
             probabilities=method != "multiplicity",
             signal="quark",
-        )
-        ctx.log(f"{method}: AUC {metrics['AUC'].value:.4f}, reference {metrics['AUC'].reference}")
-        ctx.write_log(history)
-        plot_classifier(
-            ctx,
-            task=self.name,
-            method=method,
-            y=y,
-            scores=tests,
-            optimum=optimum,
-            history=history,
-            working_point=_WORKING_POINT,
-            signal="quark",
             background="gluon",
         )
-        return metrics
 
     def _scores(
         self, method: str, config: Any, data: dict, split: np.ndarray, ctx: RunContext

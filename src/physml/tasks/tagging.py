@@ -24,9 +24,11 @@ __all__ = [
     "classifier_metrics",
     "fit_networks",
     "fit_trees",
+    "measure",
     "member_seeds",
     "plot_classifier",
     "split_labels",
+    "split_with_evaluation",
     "spread",
 ]
 
@@ -57,6 +59,14 @@ def split_labels(n: int, test_fraction: float, val_fraction: float, seed: int) -
     u = np.random.default_rng([seed, 12]).permutation(n) / n
     val_cut = test_fraction + val_fraction * (1 - test_fraction)
     return np.array([TEST, VALIDATION, TRAIN])[np.digitize(u, [test_fraction, val_cut])]
+
+
+def split_with_evaluation(evaluation: np.ndarray, val_fraction: float, seed: int) -> np.ndarray:
+    """2 (test) for the events of a separate evaluation sample (``evaluation`` True), and
+    a seeded 0 (train) / 1 (validation) split of the others, shape (n,)."""
+    split = np.full(len(evaluation), TEST)
+    split[~evaluation] = split_labels(int((~evaluation).sum()), 0.0, val_fraction, seed)
+    return split
 
 
 def spread(values: np.ndarray) -> float | None:
@@ -110,6 +120,49 @@ def classifier_metrics(
         ref_acc = None if optimum is None else float(np.mean((optimum > 0) == (y == 1)))
         acc_source = f"{source} (threshold log-ratio 0)" if optimum is not None else ""
         metrics["accuracy"] = Metric(float(acc.mean()), ref_acc, "", acc_source, spread(acc))
+    return metrics
+
+
+def measure(
+    ctx: RunContext,
+    *,
+    task: str,
+    method: str,
+    y: np.ndarray,
+    scores: Sequence[np.ndarray],
+    history: Sequence[Mapping[str, Any]],
+    working_point: float,
+    optimum: np.ndarray | None = None,
+    anchor: Anchor | None = None,
+    probabilities: bool = True,
+    signal: str = "signal",
+    background: str = "background",
+) -> dict[str, Metric]:
+    """:func:`classifier_metrics` of the test ``scores``, the training log and the plots of
+    :func:`plot_classifier`: what every tagging task reports."""
+    metrics = classifier_metrics(
+        y,
+        scores,
+        working_point=working_point,
+        optimum=optimum,
+        anchor=anchor,
+        probabilities=probabilities,
+        signal=signal,
+    )
+    ctx.log(f"{method}: AUC {metrics['AUC'].value:.4f}, reference {metrics['AUC'].reference}")
+    ctx.write_log(history)
+    plot_classifier(
+        ctx,
+        task=task,
+        method=method,
+        y=y,
+        scores=scores,
+        optimum=optimum,
+        history=history,
+        working_point=working_point,
+        signal=signal,
+        background=background,
+    )
     return metrics
 
 

@@ -200,34 +200,25 @@ class TopTagging(Task):
         return data
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
-        from physml.tasks.tagging import classifier_metrics, plot_classifier, split_labels
+        from physml.tasks.tagging import measure, split_with_evaluation
 
         data = self._data(config, ctx)
-        evaluation = data["evaluation"]
-        split = np.full(len(evaluation), TEST)
-        split[~evaluation] = split_labels((~evaluation).sum(), 0.0, config.val_fraction, ctx.seed)
+        split = split_with_evaluation(data["evaluation"], config.val_fraction, ctx.seed)
         method = self.method_of(config)
         scores, history = self._scores(method, config, data, split, ctx)
         test = split == TEST
-        y, tests = data["label"][test], [s[test] for s in scores]
-        metrics = classifier_metrics(
-            y, tests, working_point=_WORKING_POINT, anchor=LITERATURE[method], signal="top"
-        )
-        ctx.log(f"{method}: AUC {metrics['AUC'].value:.4f} (literature {LITERATURE[method].auc})")
-        ctx.write_log(history)
-        plot_classifier(
+        return measure(
             ctx,
             task=self.name,
             method=method,
-            y=y,
-            scores=tests,
-            optimum=None,
+            y=data["label"][test],
+            scores=[s[test] for s in scores],
             history=history,
             working_point=_WORKING_POINT,
+            anchor=LITERATURE[method],
             signal="top",
             background="QCD",
         )
-        return metrics
 
     def _scores(
         self, method: str, config: Any, data: dict, split: np.ndarray, ctx: RunContext
