@@ -159,3 +159,10 @@ def test_gap_against_zero_is_absolute() -> None:
 
     assert format_gap(0.05, 0.0) == "+0.05"  # a KL of 0.05 nats, not "+5 %"
     assert format_gap(-0.0031, 2.269) == "-0.31 %"
+
+
+def test_bench_generative_quick_prints_ratios() -> None:
+    result = runner.invoke(app, ["bench", "generative", "--quick"], terminal_width=200)
+    assert result.exit_code == 0, result.output
+    for row in ("MADE", "RBM", "VAE", "GAN", "DDPM", "MAF", "NSF", "Monte Carlo"):
+        assert row in result.output

@@ -34,6 +34,7 @@ console = Console()
 errors = Console(stderr=True)
 
 BENCHMARKS = {
+    "generative": "physml.bench.generative",
     "ising": "physml.bench.ising",
     "jets": "physml.bench.jets",
     "vmc": "physml.bench.vmc",
