@@ -4,7 +4,7 @@ Depends on numpy and scipy only.
 """
 
 from physml.metrics.blocking import BlockingResult, blocking
-from physml.metrics.reference import Metric, relative_gap
+from physml.metrics.reference import Metric, ensemble_std, relative_gap
 from physml.metrics.scaling import crossing_point, finite_size_extrapolation
 
 __all__ = [
@@ -12,6 +12,7 @@ __all__ = [
     "Metric",
     "blocking",
     "crossing_point",
+    "ensemble_std",
     "finite_size_extrapolation",
     "relative_gap",
 ]

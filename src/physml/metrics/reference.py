@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-__all__ = ["Metric", "relative_gap"]
+__all__ = ["Metric", "ensemble_std", "relative_gap"]
 
 
 def relative_gap(value: float, reference: float | None) -> float | None:
@@ -24,6 +24,15 @@ def relative_gap(value: float, reference: float | None) -> float | None:
     if reference == 0:
         return float(value - reference)
     return float((value - reference) / abs(reference))
+
+
+def ensemble_std(values) -> float | None:
+    """Sample standard deviation (ddof = 1) across ensemble members: the ``std`` of a
+    :class:`Metric`; None for a single member, where there is no spread to report."""
+    import numpy as np
+
+    values = np.asarray(values, dtype=np.float64)
+    return float(np.std(values, ddof=1)) if values.size > 1 else None
 
 
 @dataclass(frozen=True)

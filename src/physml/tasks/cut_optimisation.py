@@ -19,7 +19,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from physml.metrics import Metric
+from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import Method, Reference, RunContext, Task
 from physml.tasks.higgs_events import HiggsModelSettings
 
@@ -150,7 +150,6 @@ class CutOptimisation(Task):
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         from physml.infer import genetic
         from physml.metrics.significance import significance
-        from physml.tasks.tagging import spread
 
         data = self._data(config, ctx)
         method = self.method_of(config)
@@ -185,7 +184,7 @@ class CutOptimisation(Task):
                 "sigma",
                 f"exact likelihood ratio of ({features}), threshold chosen and measured like "
                 f"the cuts (s = {s_lr:.1f}, b = {b_lr:.0f})",
-                spread(z),
+                ensemble_std(z),
             ),
         }
         if method != "grid":
@@ -194,11 +193,13 @@ class CutOptimisation(Task):
                 1.0,
                 "",
                 f"the best of {grid.n_cuts} cuts on a {config.grid_points}-point quantile grid",
-                spread(z / z_grid),
+                ensemble_std(z / z_grid),
             )
-        metrics["s"] = Metric(float(s.mean()), None, "events", "expected signal kept", spread(s))
+        metrics["s"] = Metric(
+            float(s.mean()), None, "events", "expected signal kept", ensemble_std(s)
+        )
         metrics["b"] = Metric(
-            float(b.mean()), None, "events", "expected background kept", spread(b)
+            float(b.mean()), None, "events", "expected background kept", ensemble_std(b)
         )
         metrics[f"{name}_LR (all 7 features)"] = Metric(
             z_all, None, "sigma", "what a selection on every feature could reach"

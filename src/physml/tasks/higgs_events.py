@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from physml.metrics import Metric
+from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import Method, Reference, RunContext, Task
 from physml.tasks.qg_jets import BDTSettings
 from physml.tasks.tagging import TEST, TRAIN
@@ -108,7 +108,7 @@ class HiggsEvents(Task):
         return data
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
-        from physml.tasks.tagging import measure, split_with_evaluation, spread
+        from physml.tasks.tagging import measure, split_with_evaluation
 
         data = self._data(config, ctx)
         label = data["label"]
@@ -136,7 +136,7 @@ class HiggsEvents(Task):
             "expected)"
         )
         metrics = {
-            "AMS": Metric(float(ams.mean()), ams_opt, "sigma", source, spread(ams)),
+            "AMS": Metric(float(ams.mean()), ams_opt, "sigma", source, ensemble_std(ams)),
             **metrics,
         }
         ctx.log(f"{method}: AMS {ams.mean():.3f}, optimum {ams_opt:.3f}")

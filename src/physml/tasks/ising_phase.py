@@ -20,7 +20,7 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from physml.metrics import Metric, crossing_point, finite_size_extrapolation
+from physml.metrics import Metric, crossing_point, ensemble_std, finite_size_extrapolation
 from physml.tasks.base import Method, Reference, RunContext, Task
 
 __all__ = ["IsingPhase", "IsingPhaseSettings"]
@@ -401,7 +401,7 @@ class IsingPhase(Task):
                 self.reference.value,
                 _TEMPERATURE,
                 f"{self.reference.source}; estimate {how}",
-                _spread(tc_inf),
+                ensemble_std(tc_inf),
             ),
         }
         for s in config.sizes:
@@ -410,7 +410,7 @@ class IsingPhase(Task):
                 self.reference.value,
                 _TEMPERATURE,
                 f"{self.reference.source}; finite-size estimate: P(ordered) = 1/2 crossing",
-                _spread(per_size[s]["tc"]),
+                ensemble_std(per_size[s]["tc"]),
             )
         for s in config.sizes:
             metrics[f"accuracy(L={s})"] = Metric(
@@ -418,16 +418,12 @@ class IsingPhase(Task):
                 None,
                 "",
                 "held-out labelled configurations",
-                _spread(per_size[s]["accuracy"]),
+                ensemble_std(per_size[s]["accuracy"]),
             )
         metrics.update(_simulation_check(datasets, ising, ctx))
         ctx.write_log(log_rows)
         _plot(ctx, config, datasets, per_size, float(np.mean(tc_inf)), ising)
         return metrics
-
-
-def _spread(values: np.ndarray) -> float | None:
-    return float(np.std(values, ddof=1)) if values.size > 1 else None
 
 
 def _simulation_check(

@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
-from physml.metrics import Metric
+from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import Method, Reference, RunContext, Task
 
 __all__ = ["PlummerFlow", "PlummerFlowSettings"]
@@ -90,7 +90,7 @@ class PlummerFlow(Task):
         se = mixture.std(ddof=1) / np.sqrt(mixture.size)
         source = f"exact f(E) on {config.n_test} held-out stars"
         metrics = {
-            "KL, one flow": Metric(float(kl.mean()), 0.0, "nats/star", source, _spread(kl)),
+            "KL, one flow": Metric(float(kl.mean()), 0.0, "nats/star", source, ensemble_std(kl)),
             f"KL, average of {len(flows)} flows": Metric(
                 float(mixture.mean()), 0.0, "nats/star", f"{source}; standard error {se:.2g}"
             ),
@@ -150,10 +150,6 @@ class PlummerFlow(Task):
                 history += [{**row, "member": k} for row in result.history]
                 bar.advance()
         return flows, history
-
-
-def _spread(values: np.ndarray) -> float | None:
-    return float(np.std(values, ddof=1)) if values.size > 1 else None
 
 
 def _draw_radii(flows: list, n: int, seed: int) -> np.ndarray:

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from physml.metrics import Metric
+from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import RunContext
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "plot_classifier",
     "split_labels",
     "split_with_evaluation",
-    "spread",
 ]
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
@@ -69,11 +68,6 @@ def split_with_evaluation(evaluation: np.ndarray, val_fraction: float, seed: int
     return split
 
 
-def spread(values: np.ndarray) -> float | None:
-    """Sample standard deviation across ensemble members (None for one member)."""
-    return float(np.std(values, ddof=1)) if values.size > 1 else None
-
-
 def classifier_metrics(
     y: np.ndarray,
     scores: Sequence[np.ndarray],
@@ -107,19 +101,19 @@ def classifier_metrics(
     else:
         ref_auc = ref_rej = None
         source = rej_source = ""
-    metrics = {"AUC": Metric(float(aucs.mean()), ref_auc, "", source, spread(aucs))}
+    metrics = {"AUC": Metric(float(aucs.mean()), ref_auc, "", source, ensemble_std(aucs))}
     if optimum is not None:
         metrics["AUC_opt - AUC"] = Metric(
             float(ref_auc - aucs.mean()), None, "", "distance to the Neyman–Pearson optimum"
         )
     if not np.isfinite(rejs).all():  # 1/eps_B is measured down to one background event
         rej_source += f"; inf: no background event of the {int((y == 0).sum())} passes"
-    metrics[wp] = Metric(float(rejs.mean()), ref_rej, "", rej_source, spread(rejs))
+    metrics[wp] = Metric(float(rejs.mean()), ref_rej, "", rej_source, ensemble_std(rejs))
     if probabilities:
         acc = np.array([np.mean((s > 0.5) == (y == 1)) for s in scores])
         ref_acc = None if optimum is None else float(np.mean((optimum > 0) == (y == 1)))
         acc_source = f"{source} (threshold log-ratio 0)" if optimum is not None else ""
-        metrics["accuracy"] = Metric(float(acc.mean()), ref_acc, "", acc_source, spread(acc))
+        metrics["accuracy"] = Metric(float(acc.mean()), ref_acc, "", acc_source, ensemble_std(acc))
     return metrics
 
 
