@@ -14,6 +14,14 @@ from physml.cli.main import app
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def wide_console(monkeypatch) -> None:
+    """Tables as on a wide terminal: CI has none, and rich then wraps at 80 columns."""
+    from physml.cli import main
+
+    monkeypatch.setattr(main.console, "width", 200)
+
+
 def test_list_shows_tasks_methods_and_references() -> None:
     result = runner.invoke(app, ["list"])
     assert result.exit_code == 0

@@ -180,8 +180,9 @@ def bench(
     module = importlib.import_module(BENCHMARKS[name])
     rows = module.run(quick=quick)
     table = Table(title=f"physml bench {name}", title_justify="left")
-    for i, column in enumerate(rows[0]):
-        table.add_column(str(column), justify="left" if i == 0 else "right")
+    for i, column in enumerate(rows[0]):  # a number split over two lines is unreadable
+        number = column in ("physml", "ratio")
+        table.add_column(str(column), justify="left" if i == 0 else "right", no_wrap=number)
     for row in rows:
         table.add_row(*(str(v) for v in row.values()))
     console.print(table)
