@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from physml.config import ConfigError, closest
+from physml.train.failures import TrainingFailed
 
 __all__ = ["app"]
 
@@ -59,7 +60,7 @@ def _user_errors() -> Iterator[None]:
         yield
     except ConfigError as err:
         raise _fail(str(err)) from None
-    except FloatingPointError as err:  # TrainingDiverged, VMCDiverged: say where and why
+    except (FloatingPointError, TrainingFailed) as err:  # diverged or collapsed: where and why
         raise _fail(str(err), code=1) from None
     except KeyboardInterrupt:
         raise _fail(

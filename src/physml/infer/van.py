@@ -59,6 +59,7 @@ from __future__ import annotations
 
 import math
 import time
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -262,6 +263,13 @@ def train_van(
             the step before when the update itself produced non-finite parameters).
     """
     settings = VANSettings() if settings is None else settings
+    if settings.beta_anneal**settings.n_steps > 1e-2:
+        warnings.warn(
+            f"beta_anneal={settings.beta_anneal} over n_steps={settings.n_steps} ends at "
+            f"beta_t = {1 - settings.beta_anneal**settings.n_steps:.4f} beta: the model is "
+            "trained for a higher temperature than asked (lower beta_anneal or more steps)",
+            stacklevel=2,
+        )
     L = check_int("L", L, minimum=2)
     t = check_real("temperature", temperature, positive=True)
     _n_sites(model, L)

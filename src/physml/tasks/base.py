@@ -47,6 +47,9 @@ class Method:
         summary: one line for ``physml list``.
         settings: pydantic model of the method's ``model`` section.
         trained: whether it is fitted by gradient descent (adds a ``train`` section).
+        training: pydantic model of that ``train`` section: the house engine's
+            :class:`FitSettings` by default, or a method's own loop settings (a GAN's, a
+            VAN's).
         presets: per-preset overrides of the method's sections, e.g.
             ``{"full": {"train": {"max_epochs": 60}}}``.
     """
@@ -55,6 +58,7 @@ class Method:
     summary: str
     settings: type[pydantic.BaseModel]
     trained: bool = True
+    training: type[pydantic.BaseModel] = FitSettings
     presets: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
@@ -138,7 +142,7 @@ class Task(abc.ABC):
         spec = self.methods[method]
         sections: dict[str, Any] = {"model": (spec.settings, spec.settings())}
         if spec.trained:
-            sections["train"] = (FitSettings, FitSettings())
+            sections["train"] = (spec.training, spec.training())
         name = f"{type(self).__name__}{spec.name.title().replace('-', '')}Config"
         return pydantic.create_model(name, __base__=self.settings, **sections)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from physml.tasks.base import Task
 from physml.tasks.cut_optimisation import CutOptimisation
 from physml.tasks.higgs_events import HiggsEvents
+from physml.tasks.ising_generative import IsingGenerative
 from physml.tasks.ising_phase import IsingPhase
 from physml.tasks.plummer_flow import PlummerFlow
 from physml.tasks.qg_jets import QGJets
@@ -23,6 +24,7 @@ TASKS: dict[str, Task] = {
         HiggsEvents(),
         CutOptimisation(),
         PlummerFlow(),
+        IsingGenerative(),
         HoBosons(),
         QuantumDot(),
         TfimChain(),

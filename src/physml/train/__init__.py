@@ -21,6 +21,7 @@ if TYPE_CHECKING:
     from physml.train.density import fit_flow
     from physml.train.devices import DEVICE_CHOICES, resolve_device
     from physml.train.ensemble import fit_ensemble, member_seeds, spread
+    from physml.train.failures import TrainingFailed
     from physml.train.fitting import LOG_COLUMNS, FitResult, TrainingDiverged, fit
     from physml.train.settings import FitSettings
 
@@ -34,6 +35,7 @@ __all__ = [
     "GANResult",
     "GANSettings",
     "TrainingDiverged",
+    "TrainingFailed",
     "fit",
     "fit_ensemble",
     "fit_flow",
@@ -60,6 +62,7 @@ _WHERE = {
     "TrainingDiverged": "fitting",
     "fit": "fitting",
     "FitSettings": "settings",
+    "TrainingFailed": "failures",
 }
 
 

@@ -27,6 +27,7 @@ from torch import nn
 
 from physml.checks import check_int
 from physml.models.gan import discriminator_loss, generator_loss
+from physml.train.failures import TrainingFailed
 
 __all__ = ["GANCollapsed", "GANDiverged", "GANResult", "GANSettings", "train_gan"]
 
@@ -75,7 +76,7 @@ class GANSettings(BaseModel):
     log_every: int = Field(10, ge=1, description="Steps between history records and on_step calls.")
 
 
-class GANCollapsed(RuntimeError):
+class GANCollapsed(TrainingFailed):
     """GAN training failed; ``step``, ``good_step`` (the restored snapshot) and ``history``
     are attributes, and both networks hold the state of ``good_step``."""
 

@@ -1,0 +1,14 @@
+"""What a training loop raises when it cannot go on, for the CLI to report in one line.
+
+Torch-free, so the CLI can name it without importing torch.
+"""
+
+from __future__ import annotations
+
+__all__ = ["TrainingFailed"]
+
+
+class TrainingFailed(RuntimeError):
+    """Training stopped for good (e.g. a GAN's discriminator won completely); the loop
+    restored its last good state before raising. Numerical divergence is reported as a
+    ``FloatingPointError`` (:class:`~physml.train.fitting.TrainingDiverged` and kin)."""
