@@ -21,9 +21,12 @@ from physml.models.diffusion import (
     GaussianNoisePredictor,
     LatticeNoisePredictor,
     MLPNoisePredictor,
+    PeriodicGaussianNoisePredictor,
+    VPrediction,
     ddim_gaussian_std_ratio,
     timestep_embedding,
 )
+from physml.sim import fields
 
 F64 = torch.float64
 MU = torch.tensor([1.0, -0.5], dtype=F64)
@@ -134,6 +137,57 @@ def test_loss_of_the_exact_predictor_equals_its_expectation() -> None:
         lambda x, t: 1.1 * pred(x, t), x0, generator=torch.Generator().manual_seed(3)
     )
     assert scaled > exact + 1e-3
+
+
+def circulant(xi: torch.Tensor) -> torch.Tensor:
+    """Dense covariance Sigma[x, y] = xi(y - x) (periodic) of a field on a lattice."""
+    shape = xi.shape
+    sites = torch.cartesian_prod(*[torch.arange(n) for n in shape]).reshape(-1, len(shape))
+    sep = (sites[None, :, :] - sites[:, None, :]) % torch.tensor(shape)
+    return xi[tuple(sep[..., d] for d in range(len(shape)))]
+
+
+@pytest.mark.parametrize("dims", [1, 2])
+def test_periodic_predictor_equals_the_dense_exact_predictor(dims: int) -> None:
+    """In Fourier space for a circulant covariance: a Gaussian random field P = k^-2 on a
+    6 x 6 torus, and a ring of 7 sites with xi(x) = exp(-|x|) (distance around the ring)."""
+    ddpm = DDPM.linear(200)
+    if dims == 2:
+        xi = torch.as_tensor(fields.correlation_function(6, amplitude=1.0, index=2.0))
+    else:
+        x = torch.arange(7, dtype=F64)
+        xi = torch.exp(-torch.minimum(x, 7 - x))
+    dense = GaussianNoisePredictor(ddpm, torch.zeros(xi.shape, dtype=F64), circulant(xi))
+    periodic = PeriodicGaussianNoisePredictor(ddpm, xi)
+    x_t = torch.randn(5, *xi.shape, dtype=F64)
+    t = torch.tensor([0, 3, 50, 120, 199])
+    assert torch.allclose(periodic(x_t, t), dense(x_t, t), atol=1e-12)
+    with pytest.raises(ValueError, match=r"x.shape=\(5, 3\) is not allowed"):
+        periodic(torch.zeros(5, 3, dtype=F64), t)
+
+
+def test_v_prediction_is_exact_for_the_exact_velocity_and_bounds_x0_errors() -> None:
+    """v* = (eps* - s x_t) / a gives back eps*; an error d in v moves x0-hat by s d, the same
+    error in an eps-network moves it by s d / a (156 d at the last linear step)."""
+    ddpm = DDPM.linear(1000)
+    exact = GaussianNoisePredictor(ddpm, MU, SIGMA)
+
+    def exact_v(x, t, shift=0.0):
+        a, s = ddpm.signal_and_noise(t, x)
+        return (exact(x, t) - s * x) / a + shift
+
+    x_t, t = torch.randn(4, 2, dtype=F64), torch.tensor([0, 10, 500, 999])
+    assert torch.allclose(VPrediction(ddpm, exact_v)(x_t, t), exact(x_t, t), atol=1e-9)
+    a, s = ddpm.signal_and_noise(t, x_t)
+
+    def x0_hat(model):
+        return (x_t - s * model(x_t, t)) / a
+
+    off_v = VPrediction(ddpm, lambda x, t: exact_v(x, t, 0.01))
+    assert torch.allclose(x0_hat(off_v) - x0_hat(exact), -0.01 * s.expand(4, 2), atol=1e-9)
+    off_eps = x0_hat(lambda x, t: exact(x, t) + 0.01) - x0_hat(exact)
+    assert torch.allclose(off_eps, -0.01 * (s / a).expand(4, 2), atol=1e-9)
+    assert float(off_eps[-1, 0].abs()) > 1.5  # 0.01 / sqrt(alpha_bar_999) = 1.56
 
 
 # --- the sampler, with the exact predictor ----------------------------------------------------
@@ -279,6 +333,37 @@ def test_networks_contract() -> None:
         LatticeNoisePredictor((8, 8))(torch.randn(2, 5, 5), torch.zeros(2, dtype=torch.long))
 
 
+def test_conditional_lattice_predictor() -> None:
+    """A context enters through the time embedding: it changes the output, reaches the
+    loss's gradient, keeps periodic translation equivariance, and is checked; without
+    context_dim the network has exactly its former parameters."""
+    torch.manual_seed(3)
+    plain = LatticeNoisePredictor((16,), time_dim=8)
+    assert not any("context" in name for name in plain.state_dict())
+    net = LatticeNoisePredictor((16,), time_dim=8, context_dim=2).double()
+    assert set(plain.state_dict()) < set(net.state_dict())
+    x, t = torch.randn(3, 8, 8, dtype=F64), torch.tensor([0, 10, 99])
+    c = torch.randn(3, 2, dtype=F64)
+    out = net(x, t, c)
+    assert out.shape == x.shape and not torch.allclose(out, net(x, t, c + 1.0))
+    rolled = net(torch.roll(x, (2, 5), dims=(1, 2)), t, c)
+    assert torch.allclose(rolled, torch.roll(out, (2, 5), dims=(1, 2)), atol=1e-12)
+    ddpm = DDPM.linear(100)
+    ddpm.loss(net, x, context=c).backward()
+    for name, p in net.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    net.eval()
+    sample = ddpm.sample(net, (3, 8, 8), n_steps=4, context=c, dtype=F64)
+    assert sample.shape == (3, 8, 8)
+    assert "context_dim=2" in repr(net)
+    with pytest.raises(ValueError, match=r"context of shape None is not allowed"):
+        net(x, t)
+    with pytest.raises(ValueError, match=r"context of shape \(3, 1\) is not allowed"):
+        net(x, t, c[:, :1])
+    with pytest.raises(ValueError, match=r"expected None for context_dim=0"):
+        plain(x.float(), t, c.float())
+
+
 def test_short_training_on_a_two_gaussian_mixture() -> None:
     """Mixture of N((+-1.5, +-1), 0.4^2 I): after a 5 s fit with physml's engine the
     ancestral samples have the mixture's moments, its two modes with equal weight and
@@ -310,3 +395,14 @@ def test_short_training_on_a_two_gaussian_mixture() -> None:
         for mode, center in ((x[right], centers[1]), (x[~right], centers[0])):
             assert ((mode.mean(0) - center).abs() < 0.25).all(), options
             assert ((mode.std(0) - 0.4).abs() < 0.12).all(), options
+
+
+def test_lattice_predictor_sees_the_time_step_with_one_channel_per_group() -> None:
+    # 8 channels make GroupNorm groups of one channel: an embedding added before the norm
+    # was subtracted again and the network could not tell t = 0 from t = 500
+    torch.manual_seed(0)
+    net = LatticeNoisePredictor((8,))
+    x = torch.randn(2, 8, 8)
+    with torch.no_grad():
+        early, late = (net(x, torch.full((2,), t)) for t in (0, 500))
+    assert (early - late).abs().max() > 1e-3

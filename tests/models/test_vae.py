@@ -181,6 +181,43 @@ def test_lattice_vae_contract(likelihood: str) -> None:
     assert f"likelihood={likelihood!r}" in repr(vae) and "LatticeEncoder" in repr(vae)
 
 
+def test_conditional_lattice_vae() -> None:
+    """A context (batch, context_dim) reaches encoder and decoder in every method and
+    changes the model; without context_dim the modules keep their former shapes."""
+    torch.manual_seed(9)
+    size, k = 6, 3
+    plain = VAE.lattice(size, latent_dim=k, channels=(4, 4))
+    vae = VAE.lattice(size, latent_dim=k, channels=(4, 4), context_dim=2).double()
+    assert set(plain.state_dict()) == set(vae.state_dict())
+    assert vae.encoder.readout.in_features == plain.encoder.readout.in_features + 2
+    assert vae.decoder.dense.in_features == plain.decoder.dense.in_features + 2
+    g = torch.Generator().manual_seed(0)
+    x, c = torch.randn(7, size, size, dtype=F64, generator=g), torch.randn(7, 2, dtype=F64)
+    z = torch.randn(5, 7, k, dtype=F64)  # leading sample axis: the context broadcasts
+    assert vae.decode(z, c).shape == (5, 7, size, size)
+    assert torch.allclose(vae.decode(z, c)[2], vae.decode(z[2], c))
+    assert not torch.allclose(vae.decode(z, c), vae.decode(z, c + 1.0))
+    assert not torch.allclose(vae.encode(x, c)[0], vae.encode(x, c + 1.0)[0])
+    for value in (
+        vae.elbo(x, context=c, n_samples=3),
+        vae.kl(x, c),
+        vae.log_likelihood(x, context=c, n_samples=4),
+    ):
+        assert value.shape == (7,) and torch.isfinite(value).all()
+    vae.loss(x, context=c).backward()
+    for name, p in vae.named_parameters():
+        assert p.grad is not None and torch.isfinite(p.grad).all(), name
+    assert vae.sample(7, context=c, generator=g).shape == (7, size, size)
+    assert vae.reconstruct(x, c).shape == x.shape
+    assert "context_dim=2" in repr(vae)
+    with pytest.raises(ValueError, match=r"context of shape None is not allowed"):
+        vae.elbo(x)
+    with pytest.raises(ValueError, match=r"context of shape \(7, 1\) is not allowed"):
+        vae.loss(x, context=c[:, :1])
+    with pytest.raises(ValueError, match=r"expected None for context_dim=0"):
+        plain.sample(7, context=c.float())
+
+
 def test_discrete_likelihoods_are_normalised_and_agree() -> None:
     """Summed over all 2^3 configurations p(x|z) is 1; 'spin' on s equals 'bernoulli' on
     (s + 1) / 2."""

@@ -15,7 +15,11 @@ with equality exactly when q is the true posterior. The KL term to the prior is 
 Conventions. Log-likelihoods, ELBOs and KL terms are in **nats per example**, summed over
 every feature of the example (divide by ``n_features * log 2`` for bits per dimension).
 A batch is ``(batch, *event_shape)``: ``(batch, n_features)`` for vectors,
-``(batch, L, L)`` for a scalar lattice field. Likelihoods (:data:`LIKELIHOODS`):
+``(batch, L, L)`` for a scalar lattice field. A conditional VAE (Sohn et al.) takes a
+``context`` c of shape (batch, context_dim) (e.g. physical parameters) in every method:
+:math:`q_\phi(z|x, c)`, :math:`p_\theta(x|z, c)`, the prior stays
+:math:`\mathcal N(0, I)`; the encoder and decoder are then called as ``encoder(x, c)``
+and ``decoder(z, c)``. Likelihoods (:data:`LIKELIHOODS`):
 
 * ``"gaussian"``: :math:`x \sim \mathcal N(\text{decoder}(z), \sigma_{\rm obs}^2 I)` with
   one shared observation noise :math:`\sigma_{\rm obs}` (learned by default); a density
@@ -32,7 +36,9 @@ References:
     D. P. Kingma and M. Welling, "Auto-Encoding Variational Bayes", ICLR 2014,
     arXiv:1312.6114; Y. Burda, R. Grosse, R. Salakhutdinov, "Importance Weighted
     Autoencoders", ICLR 2016, arXiv:1509.00519 (:meth:`VAE.log_likelihood`);
-    I. Higgins et al., "beta-VAE", ICLR 2017 (``beta``).
+    I. Higgins et al., "beta-VAE", ICLR 2017 (``beta``); K. Sohn, H. Lee, X. Yan,
+    "Learning Structured Output Representation using Deep Conditional Generative Models",
+    NeurIPS 2015 (``context``).
 """
 
 from __future__ import annotations
@@ -74,6 +80,21 @@ def _lattice_input(x: torch.Tensor, in_channels: int, size: int) -> torch.Tensor
     return x
 
 
+def _join_context(h: torch.Tensor, context: torch.Tensor | None, context_dim: int):
+    """Features h (batch, f) with the context (batch, context_dim) appended, or a ValueError
+    when the context is missing, unexpected or of the wrong shape."""
+    if (context is None) != (context_dim == 0) or (
+        context is not None and context.shape != (h.shape[0], context_dim)
+    ):
+        expected = f"(batch, {context_dim})" if context_dim else "None"
+        got = None if context is None else tuple(context.shape)
+        raise ValueError(
+            f"context of shape {got} is not allowed: expected {expected} for "
+            f"context_dim={context_dim}"
+        )
+    return h if context is None else torch.cat([h, context.to(h.dtype)], dim=-1)
+
+
 def _conv_stack(channels: Sequence[int], kernel_size: int, circular: bool, act: str) -> list:
     layers: list[nn.Module] = []
     for c_in, c_out in itertools.pairwise(channels):
@@ -97,6 +118,7 @@ class LatticeEncoder(nn.Module):
     padding otherwise) followed by a dense readout of the whole lattice, so the network
     sees long-range order (magnetisation, long wavelengths). Used as the VAE encoder
     (``out_features = 2 * latent_dim``) and as a GAN discriminator (``out_features = 1``).
+    A context (``context_dim > 0``) is appended to the features before the readout.
 
     Args:
         size: lattice side L.
@@ -106,9 +128,11 @@ class LatticeEncoder(nn.Module):
         in_channels: channels of the field (1 for spins or a scalar field).
         circular: periodic (True) or open (False) boundary conditions.
         activation: one of :data:`~physml.models.mlp.ACTIVATIONS`.
+        context_dim: width of the context c (0: none, the module is called as ``f(x)``).
 
     Shapes:
-        x (batch, L, L) or (batch, in_channels, L, L) -> (batch, out_features).
+        x (batch, L, L) or (batch, in_channels, L, L), context (batch, context_dim)
+        -> (batch, out_features).
     """
 
     def __init__(
@@ -121,6 +145,7 @@ class LatticeEncoder(nn.Module):
         in_channels: int = 1,
         circular: bool = True,
         activation: str = "relu",
+        context_dim: int = 0,
     ) -> None:
         super().__init__()
         self.size = check_int("size", size, minimum=1)
@@ -132,19 +157,20 @@ class LatticeEncoder(nn.Module):
         self.in_channels = check_int("in_channels", in_channels, minimum=1)
         self.circular = bool(circular)
         self.activation = check_choice("activation", activation, tuple(ACTIVATIONS))
+        self.context_dim = check_int("context_dim", context_dim, minimum=0)
         widths = (self.in_channels, *self.channels)
         self.features = nn.Sequential(*_conv_stack(widths, kernel_size, circular, activation))
-        self.readout = nn.Linear(widths[-1] * size * size, self.out_features)
+        self.readout = nn.Linear(widths[-1] * size * size + self.context_dim, self.out_features)
 
     def reset_parameters(self) -> None:
         _reset_children(self)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    def forward(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
         x = _lattice_input(x, self.in_channels, self.size).to(self.readout.weight.dtype)
-        return self.readout(self.features(x).flatten(1))
+        return self.readout(_join_context(self.features(x).flatten(1), context, self.context_dim))
 
     def extra_repr(self) -> str:
-        return f"size={self.size}, circular={self.circular}"
+        return f"size={self.size}, circular={self.circular}, context_dim={self.context_dim}"
 
 
 class LatticeDecoder(nn.Module):
@@ -152,6 +178,7 @@ class LatticeDecoder(nn.Module):
 
     The mirror image of :class:`LatticeEncoder`: used as the VAE decoder and as a GAN
     generator (it has ``latent_dim``, which :func:`physml.models.gan.train_gan` reads).
+    A context (``context_dim > 0``) is appended to z before the linear map.
 
     Args:
         size: lattice side L.
@@ -163,10 +190,11 @@ class LatticeDecoder(nn.Module):
         out_channels: channels of the output field.
         circular: periodic (True) or open (False) boundary conditions.
         activation: one of :data:`~physml.models.mlp.ACTIVATIONS`.
+        context_dim: width of the context c (0: none, the module is called as ``f(z)``).
 
     Shapes:
-        z (batch, latent_dim) -> (batch, L, L) if out_channels == 1, else
-        (batch, out_channels, L, L).
+        z (batch, latent_dim), context (batch, context_dim) -> (batch, L, L) if
+        out_channels == 1, else (batch, out_channels, L, L).
     """
 
     def __init__(
@@ -179,6 +207,7 @@ class LatticeDecoder(nn.Module):
         out_channels: int = 1,
         circular: bool = True,
         activation: str = "relu",
+        context_dim: int = 0,
     ) -> None:
         super().__init__()
         self.size = check_int("size", size, minimum=1)
@@ -190,7 +219,8 @@ class LatticeDecoder(nn.Module):
         self.out_channels = check_int("out_channels", out_channels, minimum=1)
         self.circular = bool(circular)
         self.activation = check_choice("activation", activation, tuple(ACTIVATIONS))
-        self.dense = nn.Linear(self.latent_dim, self.channels[0] * size * size)
+        self.context_dim = check_int("context_dim", context_dim, minimum=0)
+        self.dense = nn.Linear(self.latent_dim + self.context_dim, self.channels[0] * size * size)
         layers = [
             ACTIVATIONS[activation](),
             *_conv_stack(self.channels, kernel_size, circular, activation),
@@ -209,14 +239,15 @@ class LatticeDecoder(nn.Module):
     def reset_parameters(self) -> None:
         _reset_children(self)
 
-    def forward(self, z: torch.Tensor) -> torch.Tensor:
-        h = self.dense(z.to(self.dense.weight.dtype))
+    def forward(self, z: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        z = _join_context(z.to(self.dense.weight.dtype), context, self.context_dim)
+        h = self.dense(z)
         h = h.reshape(-1, self.channels[0], self.size, self.size)
         out = self.features(h)
         return out.squeeze(1) if self.out_channels == 1 else out
 
     def extra_repr(self) -> str:
-        return f"size={self.size}, circular={self.circular}"
+        return f"size={self.size}, circular={self.circular}, context_dim={self.context_dim}"
 
 
 class VAE(nn.Module):
@@ -235,6 +266,9 @@ class VAE(nn.Module):
             its log is stored in the default dtype, so after ``.double()`` it carries
             float32 rounding until trained or refilled.
         learn_obs_std: learn :math:`\log\sigma_{\rm obs}` (True) or keep it fixed.
+
+    Every method takes an optional ``context`` (batch, context_dim) for a conditional
+    VAE (see the module docstring); the encoder and decoder must then accept it.
 
     Shapes:
         x (batch, \*event_shape) -> :meth:`elbo`, :meth:`kl`, :meth:`log_likelihood`
@@ -313,14 +347,21 @@ class VAE(nn.Module):
         kernel_size: int = 3,
         circular: bool = True,
         activation: str = "relu",
+        context_dim: int = 0,
         **kwargs,
     ) -> VAE:
         """A VAE on (batch, L, L) fields: :class:`LatticeEncoder` and :class:`LatticeDecoder`.
 
-        The decoder's channels are ``channels`` reversed; ``kwargs`` go to :class:`VAE`
-        (``likelihood="spin"`` for Ising configurations).
+        The decoder's channels are ``channels`` reversed; ``context_dim > 0`` makes it a
+        conditional VAE; ``kwargs`` go to :class:`VAE` (``likelihood="spin"`` for Ising
+        configurations).
         """
-        options = {"kernel_size": kernel_size, "circular": circular, "activation": activation}
+        options = {
+            "kernel_size": kernel_size,
+            "circular": circular,
+            "activation": activation,
+            "context_dim": context_dim,
+        }
         encoder = LatticeEncoder(size, 2 * latent_dim, channels, **options)
         decoder = LatticeDecoder(size, latent_dim, tuple(channels)[::-1] or (16,), **options)
         return cls(encoder, decoder, latent_dim, **kwargs)
@@ -340,9 +381,12 @@ class VAE(nn.Module):
             return p.dtype
         return torch.get_default_dtype()
 
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    def encode(
+        self, x: torch.Tensor, context: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Posterior mean and log-variance, each (batch, latent_dim)."""
-        out = self.encoder(x.to(self._dtype))
+        x = x.to(self._dtype)
+        out = self.encoder(x) if context is None else self.encoder(x, context)
         if out.shape[-1] != 2 * self.latent_dim:
             raise ValueError(
                 f"the encoder returned shape {tuple(out.shape)}; expected (batch, "
@@ -351,10 +395,15 @@ class VAE(nn.Module):
         mean, log_var = out.chunk(2, dim=-1)
         return mean, log_var
 
-    def decode(self, z: torch.Tensor) -> torch.Tensor:
-        """Decoder output (mean or logits) for z (..., latent_dim) -> (..., \\*event_shape)."""
+    def decode(self, z: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
+        """Decoder output (mean or logits) for z (..., latent_dim) -> (..., \\*event_shape);
+        a context (batch, context_dim) is broadcast against z's leading axes."""
         lead = z.shape[:-1]
-        out = self.decoder(z.reshape(-1, self.latent_dim))
+        z = z.reshape(-1, self.latent_dim)
+        if context is None:
+            out = self.decoder(z)
+        else:
+            out = self.decoder(z, context.expand(*lead, context.shape[-1]).reshape(len(z), -1))
         return out.reshape(*lead, *out.shape[1:])
 
     def log_prob_x_given_z(self, x: torch.Tensor, params: torch.Tensor) -> torch.Tensor:
@@ -382,15 +431,19 @@ class VAE(nn.Module):
             return torch.sigmoid(params)
         return torch.tanh(0.5 * params)
 
-    def kl(self, x: torch.Tensor) -> torch.Tensor:
+    def kl(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
         r"""Analytic :math:`\mathrm{KL}(q(z|x)\,\|\,\mathcal N(0, I))` in nats, shape (batch,)."""
-        mean, log_var = self.encode(x)
+        mean, log_var = self.encode(x, context)
         return 0.5 * (mean**2 + log_var.exp() - 1.0 - log_var).sum(-1)
 
     def _posterior_samples(
-        self, x: torch.Tensor, n_samples: int, generator: torch.Generator | None
+        self,
+        x: torch.Tensor,
+        n_samples: int,
+        generator: torch.Generator | None,
+        context: torch.Tensor | None,
     ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
-        mean, log_var = self.encode(x)
+        mean, log_var = self.encode(x, context)
         shape = (n_samples, *mean.shape)
         eps = torch.randn(shape, generator=generator, dtype=mean.dtype, device=mean.device)
         z = mean + torch.exp(0.5 * log_var) * eps
@@ -410,6 +463,7 @@ class VAE(nn.Module):
         n_samples: int = 1,
         kl: str = "analytic",
         generator: torch.Generator | None = None,
+        context: torch.Tensor | None = None,
     ) -> torch.Tensor:
         r"""Reparameterised Monte Carlo estimate of the ELBO of each example, in nats.
 
@@ -422,32 +476,44 @@ class VAE(nn.Module):
                 when q is the exact posterior: it then equals :math:`\log p(x)` for
                 every z).
             generator: torch generator for z.
+            context: (batch, context_dim) conditions of a conditional VAE, or None.
 
         Returns:
             (batch,) ELBO estimates; unbiased for the ELBO, which is <= log p(x).
         """
         n = check_int("n_samples", n_samples, minimum=1)
         check_choice("kl", kl, ("analytic", "monte_carlo"))
-        mean, log_var, z, eps = self._posterior_samples(x, n, generator)
-        log_px_z = self.log_prob_x_given_z(x, self.decode(z))
+        mean, log_var, z, eps = self._posterior_samples(x, n, generator, context)
+        log_px_z = self.log_prob_x_given_z(x, self.decode(z, context))
         if kl == "analytic":
             kl_term = 0.5 * (mean**2 + log_var.exp() - 1.0 - log_var).sum(-1)
             return log_px_z.mean(0) - kl_term
         return (log_px_z - self._log_q_minus_log_prior(z, eps, log_var)).mean(0)
 
-    def loss(self, x: torch.Tensor, *, generator: torch.Generator | None = None) -> torch.Tensor:
+    def loss(
+        self,
+        x: torch.Tensor,
+        *,
+        generator: torch.Generator | None = None,
+        context: torch.Tensor | None = None,
+    ) -> torch.Tensor:
         r"""Batch mean of :math:`-(\mathbb E_q\log p(x|z) - \beta\,\mathrm{KL})`, nats per example.
 
         One reparameterised sample per example, analytic KL; with ``beta == 1`` this is
         the negative ELBO. Use as ``fit(vae, lambda m, b: m.loss(b[0]), ...)``.
         """
-        mean, log_var, z, _ = self._posterior_samples(x, 1, generator)
-        log_px_z = self.log_prob_x_given_z(x, self.decode(z))[0]
+        mean, log_var, z, _ = self._posterior_samples(x, 1, generator, context)
+        log_px_z = self.log_prob_x_given_z(x, self.decode(z, context))[0]
         kl_term = 0.5 * (mean**2 + log_var.exp() - 1.0 - log_var).sum(-1)
         return -(log_px_z - self.beta * kl_term).mean()
 
     def log_likelihood(
-        self, x: torch.Tensor, *, n_samples: int = 100, generator: torch.Generator | None = None
+        self,
+        x: torch.Tensor,
+        *,
+        n_samples: int = 100,
+        generator: torch.Generator | None = None,
+        context: torch.Tensor | None = None,
     ) -> torch.Tensor:
         r"""Importance-weighted estimate of :math:`\log p(x)` in nats (IWAE bound).
 
@@ -459,19 +525,25 @@ class VAE(nn.Module):
             (batch,) estimates in nats.
         """
         n = check_int("n_samples", n_samples, minimum=1)
-        _, log_var, z, eps = self._posterior_samples(x, n, generator)
-        log_w = self.log_prob_x_given_z(x, self.decode(z))
+        _, log_var, z, eps = self._posterior_samples(x, n, generator, context)
+        log_w = self.log_prob_x_given_z(x, self.decode(z, context))
         log_w = log_w - self._log_q_minus_log_prior(z, eps, log_var)
         return torch.logsumexp(log_w, dim=0) - math.log(n)
 
     # --- generation -------------------------------------------------------------------
 
     def sample(
-        self, n: int, *, generator: torch.Generator | None = None, mean: bool = False
+        self,
+        n: int,
+        *,
+        generator: torch.Generator | None = None,
+        mean: bool = False,
+        context: torch.Tensor | None = None,
     ) -> torch.Tensor:
         """Draw n examples: z ~ N(0, I), then x ~ p(x|z) (or E[x|z] if ``mean``).
 
-        Spins come out exactly +-1 and Bernoulli samples 0/1, in the model's dtype.
+        Spins come out exactly +-1 and Bernoulli samples 0/1, in the model's dtype. A
+        conditional VAE takes the conditions of each example as ``context`` (n, context_dim).
 
         Returns:
             (n, \\*event_shape) samples.
@@ -480,7 +552,7 @@ class VAE(nn.Module):
         p = next(iter(self.parameters()), None)
         device = p.device if p is not None else None
         z = torch.randn(n, self.latent_dim, generator=generator, dtype=self._dtype, device=device)
-        params = self.decode(z)
+        params = self.decode(z, context)
         expected = self.mean_x_given_z(params)
         if mean:
             return expected
@@ -493,10 +565,10 @@ class VAE(nn.Module):
         bits = torch.bernoulli(probs, generator=generator)
         return bits if self.likelihood == "bernoulli" else 2.0 * bits - 1.0
 
-    def reconstruct(self, x: torch.Tensor) -> torch.Tensor:
+    def reconstruct(self, x: torch.Tensor, context: torch.Tensor | None = None) -> torch.Tensor:
         """E[x | z = posterior mean of x]: the deterministic reconstruction, shape of x."""
-        mean, _ = self.encode(x)
-        return self.mean_x_given_z(self.decode(mean))
+        mean, _ = self.encode(x, context)
+        return self.mean_x_given_z(self.decode(mean, context))
 
     def extra_repr(self) -> str:
         noise = ""
