@@ -12,7 +12,8 @@ from typer.testing import CliRunner
 from physml.cli.main import app
 from physml.sim import ising
 from physml.tasks import ising_generative, run
-from physml.tasks.ising_generative import NonFiniteSamples, _free_energy, _generate, _judge
+from physml.tasks.ising_generative import _free_energy, _generate, _judge
+from physml.train.failures import NonFiniteSamples
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 

@@ -32,16 +32,13 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 
-from physml.infer.van import VANSettings
+from physml.infer.settings import VANSettings
 from physml.metrics import Metric
 from physml.tasks.base import Method, Reference, RunContext, Task
-from physml.train.adversarial import GANSettings
+from physml.train.failures import NonFiniteSamples
+from physml.train.settings import GANSettings
 
-__all__ = ["IsingGenerative", "IsingGenerativeSettings", "NonFiniteSamples"]
-
-
-class NonFiniteSamples(FloatingPointError):
-    """A trained generator produced NaN or infinite samples; nothing was measured on them."""
+__all__ = ["IsingGenerative", "IsingGenerativeSettings"]
 
 
 class IsingGenerativeSettings(BaseModel):

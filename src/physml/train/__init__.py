@@ -15,7 +15,6 @@ if TYPE_CHECKING:
         GANCollapsed,
         GANDiverged,
         GANResult,
-        GANSettings,
         train_gan,
     )
     from physml.train.density import fit_flow
@@ -23,7 +22,7 @@ if TYPE_CHECKING:
     from physml.train.ensemble import fit_ensemble, member_seeds, spread
     from physml.train.failures import TrainingFailed
     from physml.train.fitting import LOG_COLUMNS, FitResult, TrainingDiverged, fit
-    from physml.train.settings import FitSettings
+    from physml.train.settings import FitSettings, GANSettings
 
 __all__ = [
     "DEVICE_CHOICES",
@@ -49,7 +48,7 @@ _WHERE = {
     "GANCollapsed": "adversarial",
     "GANDiverged": "adversarial",
     "GANResult": "adversarial",
-    "GANSettings": "adversarial",
+    "GANSettings": "settings",
     "train_gan": "adversarial",
     "DEVICE_CHOICES": "devices",
     "resolve_device": "devices",

@@ -19,61 +19,17 @@ import time
 from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Annotated, Any
+from typing import Any
 
 import torch
-from pydantic import BaseModel, ConfigDict, Field
 from torch import nn
 
 from physml.checks import check_int
 from physml.models.gan import discriminator_loss, generator_loss
 from physml.train.failures import TrainingFailed
+from physml.train.settings import GANSettings
 
 __all__ = ["GANCollapsed", "GANDiverged", "GANResult", "GANSettings", "train_gan"]
-
-_Beta = Annotated[float, Field(ge=0, lt=1)]
-
-
-class GANSettings(BaseModel):
-    """How :func:`train_gan` trains: steps, optimiser, penalty and the failure detector.
-
-    Example:
-        >>> GANSettings(n_steps=500).betas
-        (0.5, 0.9)
-    """
-
-    model_config = ConfigDict(extra="forbid")
-
-    n_steps: int = Field(2000, ge=1, description="Generator updates.")
-    batch_size: int = Field(128, ge=1, description="Real and fake samples per update.")
-    lr_generator: float = Field(2e-4, gt=0, description="Adam learning rate of G.")
-    lr_discriminator: float = Field(2e-4, gt=0, description="Adam learning rate of D.")
-    betas: tuple[_Beta, _Beta] = Field(
-        (0.5, 0.9), description="Adam betas of both players; a low beta1 damps oscillation."
-    )
-    r1_gamma: float = Field(
-        10.0,
-        ge=0,
-        description=(
-            "Weight gamma of the R1 penalty (0: off); 10 is Mescheder et al.'s choice for data "
-            "of unit scale (gamma scales with the data variance)."
-        ),
-    )
-    n_disc_steps: int = Field(1, ge=1, description="D updates per G update.")
-    window: int = Field(100, ge=1, description="Steps over which collapse is judged.")
-    collapse_accuracy: float = Field(
-        0.99,
-        gt=0.5,
-        le=1.0,
-        description="Mean D accuracy over the window that counts as D winning.",
-    )
-    collapse_gen_loss: float = Field(
-        5.0,
-        gt=0,
-        description="Generator loss (nats) that, exceeded throughout the window, means collapse.",
-    )
-    snapshot_every: int = Field(50, ge=1, description="Steps between snapshots of good states.")
-    log_every: int = Field(10, ge=1, description="Steps between history records and on_step calls.")
 
 
 class GANCollapsed(TrainingFailed):

@@ -5,10 +5,14 @@ Torch-free, so the CLI can name it without importing torch.
 
 from __future__ import annotations
 
-__all__ = ["TrainingFailed"]
+__all__ = ["NonFiniteSamples", "TrainingFailed"]
 
 
 class TrainingFailed(RuntimeError):
     """Training stopped for good (e.g. a GAN's discriminator won completely); the loop
     restored its last good state before raising. Numerical divergence is reported as a
     ``FloatingPointError`` (:class:`~physml.train.fitting.TrainingDiverged` and kin)."""
+
+
+class NonFiniteSamples(FloatingPointError):
+    """A trained generator produced NaN or infinite samples; nothing was measured on them."""
