@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from physml.tasks.base import Task
 from physml.tasks.cut_optimisation import CutOptimisation
+from physml.tasks.field_emulator import FieldEmulator
 from physml.tasks.higgs_events import HiggsEvents
 from physml.tasks.ising_generative import IsingGenerative
 from physml.tasks.ising_phase import IsingPhase
@@ -25,6 +26,7 @@ TASKS: dict[str, Task] = {
         CutOptimisation(),
         PlummerFlow(),
         IsingGenerative(),
+        FieldEmulator(),
         HoBosons(),
         QuantumDot(),
         TfimChain(),
