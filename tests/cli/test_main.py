@@ -172,5 +172,7 @@ def test_gap_against_zero_is_absolute() -> None:
 def test_bench_generative_quick_prints_ratios() -> None:
     result = runner.invoke(app, ["bench", "generative", "--quick"], terminal_width=200)
     assert result.exit_code == 0, result.output
-    for row in ("MADE", "RBM", "VAE", "GAN", "DDPM", "MAF", "NSF", "Monte Carlo"):
+    speed = ("MADE", "RBM", "VAE", "GAN", "DDPM", "MAF", "NSF", "Monte Carlo")
+    quality = ("KL(f||q)", "zuko", "VAN", "F_q/N", "Metropolis", "e_exact")  # single words
+    for row in speed + quality:
         assert row in result.output
