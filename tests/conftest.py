@@ -2,6 +2,13 @@
 
 from __future__ import annotations
 
+import os
+
+# torch's and numba's OpenMP threads spin while they wait; on an oversubscribed machine
+# (CI runners, a laptop running other jobs) that made steps 50-100x slower. Set before
+# either library loads.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 import numpy as np
 import pytest
 

@@ -158,6 +158,13 @@ def test_no_annealing_keeps_beta_fixed() -> None:
     assert [h.beta for h in history] == [1 / T] * 3
 
 
+def test_an_unfinished_anneal_is_reported() -> None:
+    # beta_t = beta (1 - a^t): with a = 0.998 after 50 steps the model trained at ~10 T
+    model = MADE(4, 4, n_layers=1)
+    with pytest.warns(UserWarning, match=r"beta_t = 0\.0953 beta.*higher temperature"):
+        train_van(model, 2, T, VANSettings(batch_size=8, n_steps=50, beta_anneal=0.998))
+
+
 def test_divergence_raises_and_restores_the_last_good_parameters() -> None:
     torch.manual_seed(0)
     model = MADE(9, 8, n_layers=1).double()
