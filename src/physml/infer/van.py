@@ -47,7 +47,7 @@ Example:
     >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
     <torch._C.Generator object at ...>
     >>> model = MADE(4, 16, n_layers=1).double()
-    >>> history = train_van(model, 2, 2.5, VANSettings(batch_size=64, n_steps=5))
+    >>> history = train_van(model, 2, 2.5, VANSettings(batch_size=64, n_steps=5, beta_anneal=0))
     >>> len(history), history[-1].step
     (5, 5)
     >>> f, err = free_energy_estimate(model, 2, 2.5, 256)
