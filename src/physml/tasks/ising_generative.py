@@ -186,13 +186,14 @@ class IsingGenerative(Task):
             f"training {method} at each temperature", len(config.temperatures)
         ) as bar:
             for i, t in enumerate(config.temperatures):
-                rng = np.random.default_rng([ctx.seed, 7, i])
-                train = None
-                if method != "van":
-                    train = ising.sample(config.L, t, config.n_train, rng)
+                rng = np.random.default_rng([ctx.seed, 7, i])  # the same for every method
                 reference = ising.sample(config.L, t, config.n_generate, rng)
                 floor = ising.sample(config.L, t, config.n_generate, rng)
                 seed = int(rng.integers(2**31))
+                train = None
+                if method != "van":  # the variational method needs no samples
+                    train_rng = np.random.default_rng([ctx.seed, 8, i])
+                    train = ising.sample(config.L, t, config.n_train, train_rng)
                 torch.manual_seed(seed)
                 draw, log = _TRAINERS[method](config, t, train, seed, ctx, i)
                 history += [{"temperature": t, **row} for row in log]
