@@ -136,4 +136,7 @@ def test_settings_are_checked(tmp_path) -> None:
     with pytest.raises(ConfigError, match="order=2 needs eta=0"):
         resolve("field-emulator", overrides={"model": {"eta": 1.0}})
     with pytest.raises(ConfigError, match="needs size divisible by 4"):
+        resolve("field-emulator", overrides={"size": 18})
+    with pytest.raises(ConfigError, match="needs size divisible by 4"):
         run("field-emulator", overrides={"size": 18}, out=tmp_path)
+    assert not any(tmp_path.iterdir())  # refused before a run directory existed

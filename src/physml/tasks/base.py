@@ -157,6 +157,12 @@ class Task(abc.ABC):
         """The overrides a preset applies, task first, then the method's sections."""
         return [self.presets.get(preset, {}), self.methods[method].presets.get(preset, {})]
 
+    def check(self, config: Any) -> None:
+        """Refuse settings that are valid one by one but not together (raise
+        :class:`~physml.config.ConfigError`); called before any run directory exists.
+        Most tasks have nothing to add to their settings' own validation."""
+        return
+
     @abc.abstractmethod
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         """Simulate (or read the cache), fit, evaluate; return metrics by name."""

@@ -174,11 +174,13 @@ class FieldEmulator(Task):
     default_method = "diffusion"
     presets = {"quick": {}, "full": {"size": 64, "n_train": 32768, "n_generate": 1024}}
 
+    def check(self, config: Any) -> None:
+        _check_grid(config.size, config.model, self.method_of(config))
+
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         from physml.tasks.tagging import member_seeds
 
         method = self.method_of(config)
-        _check_grid(config, method)
         rng = np.random.default_rng([ctx.seed, 47])
         train_x, train_n = _training_fields(config, rng)
         (seed,) = member_seeds(ctx, 1)
@@ -199,15 +201,16 @@ class FieldEmulator(Task):
 # --- data and training --------------------------------------------------------------------
 
 
-def _check_grid(config: Any, method: str) -> None:
+def _check_grid(size: int, model: Any, method: str) -> None:
+    """The U-Net halves the lattice len(channels) - 1 times: ``size`` must allow it."""
     from physml.config import ConfigError
 
     if method == "diffusion":
-        factor = 2 ** (len(config.model.channels) - 1)
-        if config.size % factor:
+        factor = 2 ** (len(model.channels) - 1)
+        if size % factor:
             raise ConfigError(
-                f"size={config.size} is not allowed with model.channels="
-                f"{config.model.channels}: the U-Net needs size divisible by {factor}"
+                f"size={size} is not allowed with model.channels={model.channels}: the "
+                f"U-Net needs size divisible by {factor}"
             )
 
 

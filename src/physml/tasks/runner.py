@@ -112,7 +112,9 @@ def resolve(
         layers.extend(parse_assignment(item) for item in overrides)
     if data:
         layers.append({"data": _data_paths(task, data)})
-    return task, method, build_config(task.config_model(method), layers)
+    config = build_config(task.config_model(method), layers)
+    task.check(config)
+    return task, method, config
 
 
 def _data_paths(task: Task, data: Sequence[str | Path]) -> list[str]:
