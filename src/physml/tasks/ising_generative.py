@@ -102,10 +102,15 @@ class RBMTraining(BaseModel):
     batch_size: int = Field(64, ge=1)
 
 
-def _fit_presets(quick_epochs: int, full_epochs: int) -> dict:
+def _fit_presets(quick_epochs: int, full_epochs: int, full_model: dict | None = None) -> dict:
+    """Presets of a method fitted by the house engine; ``full_model`` overrides its
+    ``model`` section at the full preset."""
+    full: dict = {"train": {"max_epochs": full_epochs, "batch_size": 128, "patience": 10}}
+    if full_model:
+        full["model"] = full_model
     return {
         "quick": {"train": {"max_epochs": quick_epochs, "batch_size": 128, "patience": 5}},
-        "full": {"train": {"max_epochs": full_epochs, "batch_size": 128, "patience": 10}},
+        "full": full,
     }
 
 
@@ -152,13 +157,7 @@ class IsingGenerative(Task):
             "diffusion",
             "lattice DDPM (U-Net, circular padding, v-prediction)",
             DiffusionSettings,
-            presets={
-                **_fit_presets(10, 100),
-                "full": {
-                    **_fit_presets(10, 100)["full"],
-                    "model": {"channels": [32, 64], "sampler_steps": 50},
-                },
-            },
+            presets=_fit_presets(10, 100, {"channels": [32, 64], "sampler_steps": 50}),
         ),
         "rbm": Method(
             "rbm",
@@ -202,10 +201,8 @@ class IsingGenerative(Task):
                 if log_q is not None:
                     metrics |= _free_energy(spins, log_q, config.L, t)
                 samples[t] = (spins, reference)
-                ctx.log(
-                    f"T = {t:g}: <E>/N {ising.energy(spins).mean():.4f}, exact "
-                    f"{float(ising.exact_energy(config.L, t)):.4f}"
-                )
+                energy = metrics[f"<E>/N, T={t:g}"]
+                ctx.log(f"T = {t:g}: <E>/N {energy.value:.4f}, exact {energy.reference:.4f}")
                 bar.advance()
         ctx.write_log(history)
         _plot(ctx, method, samples, config.L)
