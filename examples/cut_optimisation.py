@@ -7,7 +7,7 @@ import numpy as np
 
 from physml.infer import genetic
 from physml.metrics.significance import ams, best_threshold
-from physml.sim import higgs
+from physml.sim.collider import higgs
 
 # 1. Weighted events at 20.3 fb^-1: one sample to choose cuts, one to measure them.
 features = ("mass_tautau", "mt_lep_met")

@@ -3,7 +3,7 @@
 Run: ``python examples/ising_phase.py`` (about a minute on two cores).
 """
 
-from physml.sim import ising
+from physml.sim.statmech import ising
 from physml.tasks import run
 
 # 1. Monte Carlo against Kaufman's exact finite lattice and Onsager's infinite one.

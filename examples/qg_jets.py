@@ -4,7 +4,7 @@ Run: ``python examples/qg_jets.py`` (about a minute on two cores).
 """
 
 from physml.metrics.classification import auc
-from physml.sim import jets
+from physml.sim.collider import jets
 from physml.tasks import run
 
 # 1. The toy shower and its Neyman-Pearson optimum.

@@ -24,13 +24,13 @@ from physml.infer.contrastive_divergence import (
     reconstruction_error,
     train_rbm,
 )
-from physml.models.boltzmann import (
+from physml.models.generative.boltzmann import (
     BernoulliRBM,
     GaussianBernoulliRBM,
     binary_states,
     binary_to_spins,
 )
-from physml.sim import ising
+from physml.sim.statmech import ising
 
 F64 = torch.float64
 

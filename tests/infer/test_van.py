@@ -27,8 +27,8 @@ from physml.infer.van import (
     negative_log_likelihood,
     train_van,
 )
-from physml.models.autoregressive import MADE, MaskedConvAR
-from physml.sim import ising
+from physml.models.generative.autoregressive import MADE, MaskedConvAR
+from physml.sim.statmech import ising
 
 L, T = 4, 2.5
 

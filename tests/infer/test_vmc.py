@@ -21,10 +21,10 @@ from physml.infer.vmc import (
     log_derivatives,
     stochastic_reconfiguration,
 )
-from physml.models.gaussian_rbm import GaussianBinaryRBM
-from physml.models.jastrow import PadeJastrow
-from physml.models.product_wavefunction import ProductWavefunction
-from physml.models.spin_nqs import SpinRBM
+from physml.models.wavefunctions.gaussian_rbm import GaussianBinaryRBM
+from physml.models.wavefunctions.jastrow import PadeJastrow
+from physml.models.wavefunctions.product_wavefunction import ProductWavefunction
+from physml.models.wavefunctions.spin_nqs import SpinRBM
 from physml.sim.quantum import spins
 from physml.sim.quantum.trap import HarmonicTrap
 

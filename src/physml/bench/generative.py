@@ -10,18 +10,18 @@ Sampling speed. Each row times one generator drawing a batch of independent samp
 CPU (untrained networks: the cost of sampling does not depend on the weights) against
 the exact sampler of the same physics; medians over repeats.
 
-* 16 x 16 Ising configurations at T = 2.5: :func:`physml.sim.ising.sample` (Metropolis
+* 16 x 16 Ising configurations at T = 2.5: :func:`physml.sim.statmech.ising.sample` (Metropolis
   or Wolff with its decorrelation sweeps, the baseline) against a MADE (one pass per
   batch), a Bernoulli RBM (100 block-Gibbs sweeps), a lattice VAE decoder, an MLP GAN
   generator and a lattice DDPM with 50 DDIM steps.
-* Plummer-sphere stars (6D phase space): :func:`physml.sim.plummer.sample` (the exact
+* Plummer-sphere stars (6D phase space): :func:`physml.sim.astro.plummer.sample` (the exact
   Aarseth–Hénon–Wielen sampler) against the MAF and NSF flows of ``plummer-flow``.
 
 Quality per unit of training time (wall-clock seconds on this machine).
 
 * Plummer stars: one MAF (4 affine transforms, hidden (64, 64)) trained on the same stars
   with physml's recipe (:func:`physml.train.fit_flow` on
-  :class:`~physml.models.flows.Standardized` coordinates: 10 % validation split, early
+  :class:`~physml.models.generative.flows.Standardized` coordinates: 10 % validation split, early
   stopping with patience 10, best weights, batch 512, lr 1e-3, as in ``plummer-flow``)
   and with zuko's example recipe (Adam, lr 1e-3, minimise ``-flow().log_prob(x).mean()``
   over shuffled minibatches of 512 raw stars, no validation) for the training time
@@ -38,7 +38,7 @@ Quality per unit of training time (wall-clock seconds on this machine).
   one hidden layer of 64, Z2-symmetric) trained by :func:`physml.infer.van.train_van`
   (batch 256, lr 3e-3, annealing a = 0.98) for a fixed wall time (60 s; 4 s with
   ``--quick``), then sampled for a quarter of that, against checkerboard Metropolis
-  (:func:`physml.sim.ising.metropolis`, 64 chains from a random start, the energy
+  (:func:`physml.sim.statmech.ising.metropolis`, 64 chains from a random start, the energy
   recorded after every sweep, numba compiled beforehand) run for the VAN's whole wall
   time (training and sampling). Rows: the VAN's variational free energy F_q / N against
   the exact -T ln Z / N (J per site; the gap is T KL(q || p) / N); the error of the mean
@@ -93,8 +93,8 @@ def _ising(repeats: int, n: int) -> list[dict]:
     import torch
 
     from physml.models import DDPM, MADE, VAE, BernoulliRBM, MLPGenerator
-    from physml.models.diffusion import LatticeNoisePredictor
-    from physml.sim import ising
+    from physml.models.generative.diffusion import LatticeNoisePredictor
+    from physml.sim.statmech import ising
 
     L, T = 16, 2.5
     baseline = _rate(lambda: ising.sample(L, T, n, seed=0), n, repeats)
@@ -124,7 +124,7 @@ def _plummer(repeats: int, n: int) -> list[dict]:
     import torch
 
     from physml.models import make_flow
-    from physml.sim import plummer
+    from physml.sim.astro import plummer
 
     baseline = _rate(lambda: plummer.sample(n, seed=0), n, repeats)
     rows = []
@@ -166,8 +166,8 @@ def _flow_race(seed: int, n_train: int, n_test: int, epochs: int) -> dict[str, f
     import torch
     import zuko
 
-    from physml.models.flows import Standardized, make_flow
-    from physml.sim import plummer
+    from physml.models.generative.flows import Standardized, make_flow
+    from physml.sim.astro import plummer
     from physml.train import fit_flow
 
     rng = np.random.default_rng([seed, 43])
@@ -252,7 +252,7 @@ def _metropolis_trace(L: int, T: float, seconds: float):
     """
     import numpy as np
 
-    from physml.sim import ising
+    from physml.sim.statmech import ising
 
     ising.metropolis(np.ones((64, L, L), dtype=np.int8), T, 1, 0)  # numba compilation
     rng = np.random.default_rng(0)
@@ -292,7 +292,7 @@ def _ising_quality(quick: bool) -> list[dict]:
     from physml.infer.van import VANSettings, ising_energy, train_van
     from physml.metrics import blocking
     from physml.models import MADE
-    from physml.sim import ising
+    from physml.sim.statmech import ising
 
     L, T, budget = (8, 2.5, 4.0) if quick else (16, 2.5, 60.0)
     n = L * L

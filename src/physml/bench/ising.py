@@ -1,4 +1,4 @@
-"""Benchmark of the 2D Ising simulator :mod:`physml.sim.ising`.
+"""Benchmark of the 2D Ising simulator :mod:`physml.sim.statmech.ising`.
 
 Measures checkerboard Metropolis flip attempts per second (one attempt = one site visited
 in a sweep) at T = T_c for L = 64, 256, 1024, for physml's scalar numba kernel
@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 
-from physml.sim import ising
+from physml.sim.statmech import ising
 
 __all__ = ["numpy_metropolis", "run"]
 
@@ -69,7 +69,7 @@ def _rate(fn, spins: np.ndarray, n_sweeps: int, repeats: int) -> float:
 
 _MEMORY_SCRIPT = """
 import resource, numpy as np
-from physml.sim import ising
+from physml.sim.statmech import ising
 # load (or compile) every kernel the measured call uses: 130 = two multispin groups of 64
 # plus a remainder for the per-site kernel
 ising.sample(8, {T}, 130, 0, algorithm="{alg}", n_equilibrate=2)

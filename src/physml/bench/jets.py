@@ -3,8 +3,8 @@
 Three measurements, each against a baseline run in the same process; medians over
 repeats:
 
-1. *Generation*: jets per second of :func:`physml.sim.jets.sample` (quark and gluon) and
-   :func:`physml.sim.top.sample` (top and QCD) in batches of 10^4, against the same
+1. *Generation*: jets per second of :func:`physml.sim.collider.jets.sample` (quark and gluon) and
+   :func:`physml.sim.collider.top.sample` (top and QCD) in batches of 10^4, against the same
    samplers called one jet at a time (what an event-by-event generator loop costs).
 2. *Training throughput* on CPU: jets per second through a full optimisation step
    (forward, backward, Adam) of the PFN and the LoLa tagger at their task defaults, against
@@ -36,7 +36,7 @@ def _median_seconds(fn, repeats: int) -> float:
 
 
 def _generation(quick: bool) -> list[dict]:
-    from physml.sim import jets, top
+    from physml.sim.collider import jets, top
 
     batch, singles = (2_000, 100) if quick else (10_000, 300)
     repeats = 3 if quick else 5
@@ -86,9 +86,9 @@ def _training(quick: bool) -> list[dict]:
     import torch
 
     from physml.models import MLP, PFN, LoLa
-    from physml.models.lola import lola_inputs
-    from physml.sim import jets, top
-    from physml.tasks import jet_inputs
+    from physml.models.particles.lola import lola_inputs
+    from physml.sim.collider import jets, top
+    from physml.tasks.collider import jet_inputs
 
     batch, repeats = 256, 3 if quick else 7  # jets per class: steps on 512 jets
     torch.manual_seed(0)

@@ -355,7 +355,7 @@ def load_energyflow_qg(
     phi, PDG id), zero-padded, and ``y`` (n_jets,) with 1 = quark, 0 = gluon. The
     rapidity is returned in physml's eta slot: it equals the pseudorapidity for massless
     particles and differs by O(m^2 / pT^2) for massive hadrons (a pion at 1 GeV: ~1%).
-    phi (stored in [0, 2 pi)) is wrapped into [-pi, pi), as in :mod:`physml.sim.jets`.
+    phi (stored in [0, 2 pi)) is wrapped into [-pi, pi), as in :mod:`physml.sim.collider.jets`.
 
     Args:
         path: one file, or a sequence of files read in order; files of different widths

@@ -1,7 +1,7 @@
 r"""Fitting restricted Boltzmann machines by contrastive divergence (CD-k) and persistent CD.
 
 The gradient of the mean log-likelihood of data :math:`\{v_n\}` under an RBM with free
-energy F (:mod:`physml.models.boltzmann`) is a positive (data) phase minus a negative
+energy F (:mod:`physml.models.generative.boltzmann`) is a positive (data) phase minus a negative
 (model) phase,
 
 .. math::
@@ -38,7 +38,7 @@ References:
 
 Example:
     >>> import torch
-    >>> from physml.models.boltzmann import BernoulliRBM
+    >>> from physml.models.generative.boltzmann import BernoulliRBM
     >>> data = torch.tensor([[1.0, 0.0, 1.0], [1.0, 1.0, 1.0]]).repeat(50, 1)
     >>> rbm = BernoulliRBM(3, 2).double()
     >>> history = train_rbm(rbm, data, CDSettings(epochs=5, batch_size=20, lr=0.1), seed=0)
@@ -55,7 +55,7 @@ from dataclasses import dataclass
 import torch
 
 from physml.checks import check_int, check_real
-from physml.models.boltzmann import BernoulliRBM, GaussianBernoulliRBM
+from physml.models.generative.boltzmann import BernoulliRBM, GaussianBernoulliRBM
 
 __all__ = [
     "CDEpoch",
@@ -221,7 +221,8 @@ def _check_data(rbm: RBM, data) -> torch.Tensor:
     if rbm.binary_visible and not ((data == 0) | (data == 1)).all():
         raise ValueError(
             "data is not allowed: expected binary visibles 0/1 for a BernoulliRBM "
-            "(map Ising spins with physml.models.boltzmann.spins_to_binary, v = (s + 1) / 2)"
+            "(map Ising spins with physml.models.generative.boltzmann.spins_to_binary, "
+            "v = (s + 1) / 2)"
         )
     return data
 
@@ -270,8 +271,8 @@ def train_rbm(
     """Fit ``rbm`` in place to ``data`` by CD-k or persistent CD (module docstring).
 
     Args:
-        rbm: a :class:`~physml.models.boltzmann.BernoulliRBM` (data 0/1) or
-            :class:`~physml.models.boltzmann.GaussianBernoulliRBM` (real data).
+        rbm: a :class:`~physml.models.generative.boltzmann.BernoulliRBM` (data 0/1) or
+            :class:`~physml.models.generative.boltzmann.GaussianBernoulliRBM` (real data).
         data: (n_samples, n_visible) tensor or array; cast to the model's dtype and device.
         settings: :class:`CDSettings` (None: the defaults).
         seed: seeds the generator for shuffling, chain initialisation and Gibbs sampling.

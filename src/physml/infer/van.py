@@ -1,7 +1,7 @@
 r"""Variational autoregressive networks (VAN) for the 2D Ising model.
 
 Wu, Wang and Zhang (2019) fit an autoregressive model q (normalised, exact log q, exact
-sampling; :mod:`physml.models.autoregressive`) to the Boltzmann distribution
+sampling; :mod:`physml.models.generative.autoregressive`) to the Boltzmann distribution
 :math:`p(s) = e^{-\beta E(s)} / Z` from the Boltzmann weight alone, by minimising the
 variational free energy
 
@@ -25,7 +25,7 @@ one ordered state early (mode collapse).
 
 The model is the periodic L x L Ising model with J = 1, zero field, k_B = 1:
 :math:`E(s) = -\sum_{\langle ij \rangle} s_i s_j`, the same convention as
-:mod:`physml.sim.ising` (so ``-T * ising.exact_log_partition_function(L, T) / L**2`` is
+:mod:`physml.sim.statmech.ising` (so ``-T * ising.exact_log_partition_function(L, T) / L**2`` is
 the exact free energy per site to compare with).
 
 Maximum likelihood. To fit the same models to Monte Carlo samples instead, minimise
@@ -43,7 +43,7 @@ References:
 
 Example:
     >>> import torch
-    >>> from physml.models.autoregressive import MADE
+    >>> from physml.models.generative.autoregressive import MADE
     >>> torch.manual_seed(0)  # doctest: +ELLIPSIS
     <torch._C.Generator object at ...>
     >>> model = MADE(4, 16, n_layers=1).double()
@@ -114,7 +114,7 @@ def ising_energy(spins: torch.Tensor, L: int) -> torch.Tensor:
     """Total energy E = -sum_<ij> s_i s_j of periodic L x L Ising lattices (J = 1).
 
     Each nearest-neighbour bond is counted once (for L = 2 both bonds between a pair are
-    counted, as in :func:`physml.sim.ising.energy`).
+    counted, as in :func:`physml.sim.statmech.ising.energy`).
 
     Shapes:
         spins (batch, L, L) or (batch, L * L) in raster order -> (batch,), spins' dtype
@@ -172,7 +172,8 @@ def free_energy_estimate(
     independent, so the error is std / sqrt(n_samples).
 
     Args:
-        model: an :class:`~physml.models.autoregressive.Autoregressive` with N = L^2 sites.
+        model: an :class:`~physml.models.generative.autoregressive.Autoregressive` with
+            N = L^2 sites.
         L: linear size of the periodic lattice.
         temperature: T > 0 (units of J).
         n_samples: number of samples, >= 2.
@@ -216,7 +217,7 @@ def train_van(
     trained in place.
 
     Args:
-        model: an :class:`~physml.models.autoregressive.Autoregressive` with N = L^2
+        model: an :class:`~physml.models.generative.autoregressive.Autoregressive` with N = L^2
             sites, already initialised (initialisation is the caller's business), on
             the device to train on.
         L: linear size of the periodic lattice, >= 2.

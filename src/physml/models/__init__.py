@@ -9,24 +9,24 @@ Wavefunctions return log|psi| of a batch: continuous ones take (batch, n_particl
 coordinates, spin ones (batch, n_sites) configurations of +1/-1.
 """
 
-from physml.models.autoregressive import MADE, MaskedConvAR
-from physml.models.boltzmann import BernoulliRBM, GaussianBernoulliRBM
-from physml.models.deepset_wavefunction import DeepSetWavefunction
-from physml.models.deepsets import EFN, PFN
-from physml.models.diffusion import DDPM
-from physml.models.flows import Standardized, make_flow
-from physml.models.gan import MLPDiscriminator, MLPGenerator
-from physml.models.gaussian_rbm import GaussianBinaryRBM
-from physml.models.jastrow import PadeJastrow, SimpleJastrow
-from physml.models.jet_image_cnn import JetImageCNN
-from physml.models.lattice_cnn import LatticeCNN
-from physml.models.lola import LoLa
+from physml.models.generative.autoregressive import MADE, MaskedConvAR
+from physml.models.generative.boltzmann import BernoulliRBM, GaussianBernoulliRBM
+from physml.models.generative.diffusion import DDPM
+from physml.models.generative.flows import Standardized, make_flow
+from physml.models.generative.gan import MLPDiscriminator, MLPGenerator
+from physml.models.generative.vae import VAE
+from physml.models.lattice.lattice_cnn import LatticeCNN
 from physml.models.mlp import MLP
-from physml.models.particle_transformer import ParticleTransformer
-from physml.models.product_wavefunction import ProductWavefunction
-from physml.models.slater import SlaterDeterminant
-from physml.models.spin_nqs import SpinFeedForward, SpinRBM, SymmetricSpinRBM
-from physml.models.vae import VAE
+from physml.models.particles.deepsets import EFN, PFN
+from physml.models.particles.jet_image_cnn import JetImageCNN
+from physml.models.particles.lola import LoLa
+from physml.models.particles.particle_transformer import ParticleTransformer
+from physml.models.wavefunctions.deepset_wavefunction import DeepSetWavefunction
+from physml.models.wavefunctions.gaussian_rbm import GaussianBinaryRBM
+from physml.models.wavefunctions.jastrow import PadeJastrow, SimpleJastrow
+from physml.models.wavefunctions.product_wavefunction import ProductWavefunction
+from physml.models.wavefunctions.slater import SlaterDeterminant
+from physml.models.wavefunctions.spin_nqs import SpinFeedForward, SpinRBM, SymmetricSpinRBM
 
 __all__ = [
     "DDPM",

@@ -1,5 +1,7 @@
-"""Physics simulators and their exact references, one module per physical system.
+"""Physics simulators and their exact references, one folder per physics domain.
 
-Pure functions and small classes on numpy / numba; nothing here imports a model or the
-training engine. Import the module for the system you need: ``from physml.sim import ising``.
+Domains: ``statmech`` (Ising), ``collider`` (jets, events), ``quantum`` (traps, spins),
+``astro`` (Plummer sphere), ``cosmology`` (random fields). Pure functions and small classes
+on numpy / numba; nothing here imports a model or the training engine. Import the module
+for the system you need: ``from physml.sim.statmech import ising``.
 """

@@ -2,17 +2,17 @@
 
 from __future__ import annotations
 
+from physml.tasks.astro.plummer_flow import PlummerFlow
 from physml.tasks.base import Task
-from physml.tasks.cut_optimisation import CutOptimisation
-from physml.tasks.field_emulator import FieldEmulator
-from physml.tasks.higgs_events import HiggsEvents
-from physml.tasks.ising_generative import IsingGenerative
-from physml.tasks.ising_phase import IsingPhase
-from physml.tasks.plummer_flow import PlummerFlow
-from physml.tasks.qg_jets import QGJets
-from physml.tasks.spin_chains import HeisenbergChain, TfimChain
-from physml.tasks.top_tagging import TopTagging
-from physml.tasks.trapped_particles import HoBosons, QuantumDot
+from physml.tasks.collider.cut_optimisation import CutOptimisation
+from physml.tasks.collider.higgs_events import HiggsEvents
+from physml.tasks.collider.qg_jets import QGJets
+from physml.tasks.collider.top_tagging import TopTagging
+from physml.tasks.cosmology.field_emulator import FieldEmulator
+from physml.tasks.quantum.spin_chains import HeisenbergChain, TfimChain
+from physml.tasks.quantum.trapped_particles import HoBosons, QuantumDot
+from physml.tasks.statmech.ising_generative import IsingGenerative
+from physml.tasks.statmech.ising_phase import IsingPhase
 
 __all__ = ["TASKS"]
 

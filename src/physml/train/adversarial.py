@@ -2,7 +2,7 @@ r"""Adversarial training of a generator against a discriminator (:func:`train_ga
 
 Two players do not fit the single-loss engine :func:`physml.train.fit`, so they get this
 short loop: CPU/GPU agnostic (everything runs on the generator's device) and seeded, with
-the losses of :mod:`physml.models.gan`.
+the losses of :mod:`physml.models.generative.gan`.
 
 Failure detection. :func:`train_gan` stops with :class:`GANDiverged` when a loss becomes
 NaN or infinite, and with :class:`GANCollapsed` when the discriminator wins completely
@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from physml.checks import check_int
-from physml.models.gan import discriminator_loss, generator_loss
+from physml.models.generative.gan import discriminator_loss, generator_loss
 from physml.train.failures import TrainingFailed
 from physml.train.settings import GANSettings
 

@@ -16,7 +16,7 @@ import torch
 from zuko.lazy import LazyDistribution
 
 from physml.checks import check_int, check_real
-from physml.models.flows import as_samples, flow_nll
+from physml.models.generative.flows import as_samples, flow_nll
 from physml.train.fitting import FitResult, fit
 from physml.train.settings import FitSettings
 
@@ -45,13 +45,13 @@ def fit_flow(
     A fraction ``val_fraction`` of the samples (a random split fixed by ``seed``) is held
     out for early stopping and best-weight selection; the rest trains with
     :func:`physml.train.fit` (AdamW, Lightning Fabric) and the loss
-    :func:`physml.models.flows.flow_nll`. The precision follows the flow's dtype (float64
+    :func:`physml.models.generative.flows.flow_nll`. The precision follows the flow's dtype (float64
     flows train in ``"64-true"``); ``x`` and ``context`` are cast to it.
 
     Args:
         flow: the flow to train, in place (e.g. from
-            :func:`physml.models.flows.make_flow`, possibly wrapped in
-            :class:`physml.models.flows.Standardized`).
+            :func:`physml.models.generative.flows.make_flow`, possibly wrapped in
+            :class:`physml.models.generative.flows.Standardized`).
         x: samples, (n_samples, features); must be finite.
         context: (n_samples, context) or None.
         seed: non-negative integer fixing the split, data order and in-model randomness.

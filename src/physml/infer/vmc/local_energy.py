@@ -17,7 +17,7 @@ from typing import Literal
 import torch
 from torch import nn
 
-from physml.models.product_wavefunction import laplacian_by_autograd
+from physml.models.wavefunctions.product_wavefunction import laplacian_by_autograd
 from physml.sim.quantum.spins import PauliSum
 
 __all__ = ["ContinuousLocalEnergy", "LatticeLocalEnergy"]

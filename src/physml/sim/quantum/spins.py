@@ -20,7 +20,7 @@ Conventions (used throughout this module):
 * Magnetization means :math:`M = \sum_i s_i` (an integer with the parity of L).
 * Lattices are edge lists, int arrays of shape (n_edges, 2). Periodic lattices never
   contain a self-loop or the same bond twice: a periodic chain of 2 sites has the single
-  bond (0, 1), not two bonds joining the same pair (unlike :mod:`physml.sim.ising`, which
+  bond (0, 1), not two bonds joining the same pair (unlike :mod:`physml.sim.statmech.ising`, which
   counts L = 2 bonds twice). Square lattices number site (x, y) as ``x + lx * y``.
 
 Example:

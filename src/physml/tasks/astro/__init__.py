@@ -1,0 +1,1 @@
+"""Astrophysics tasks: ``plummer-flow``."""

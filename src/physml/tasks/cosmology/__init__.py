@@ -1,0 +1,1 @@
+"""Cosmology tasks: ``field-emulator``."""

@@ -1,0 +1,1 @@
+"""Statistical-mechanics tasks: ``ising-phase`` and ``ising-generative``."""
