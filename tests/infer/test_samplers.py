@@ -92,6 +92,43 @@ def test_continuous_metropolis_gaussian_moments(langevin: bool) -> None:
     assert abs(samples.acceptance - target) < 0.15
 
 
+def test_gaussian_random_walk_with_a_fixed_step_samples_psi_squared() -> None:
+    # NetKet's MetropolisGaussian: x' = x + sigma N(0, 1), sigma fixed (no tuning)
+    alpha = 0.7
+
+    def log_psi(x: torch.Tensor) -> torch.Tensor:
+        return -0.5 * alpha * (x**2).sum((1, 2))
+
+    sampler = ContinuousMetropolis(
+        2,
+        2,
+        n_chains=256,
+        langevin=False,
+        proposal="gaussian",
+        step=0.3,
+        tune_step=False,
+        seed=5,
+        steps_per_sample=4,
+    )
+    x = sampler.sample(log_psi, 256 * 100).flat().reshape(-1).numpy()
+    assert sampler.step == 0.3
+    assert abs(x.mean()) < 0.02
+    assert x.var() == pytest.approx(1 / (2 * alpha), rel=0.03)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "match"),
+    [
+        ({"proposal": "cauchy", "langevin": False}, "proposal"),
+        ({"proposal": "gaussian", "langevin": True}, "proposal"),
+        ({"tune_step": "no"}, "tune_step"),
+    ],
+)
+def test_continuous_metropolis_rejects_bad_input(kwargs: dict, match: str) -> None:
+    with pytest.raises(ValueError, match=match):
+        ContinuousMetropolis(1, 1, **kwargs)
+
+
 def test_langevin_requires_drift() -> None:
     sampler = ContinuousMetropolis(1, 1, n_chains=4)
     with pytest.raises(ValueError, match="drift"):

@@ -26,7 +26,7 @@ from typing import Literal
 import numpy as np
 import torch
 
-from physml.checks import check_int, check_real
+from physml.checks import check_choice, check_int, check_real
 
 __all__ = ["ContinuousMetropolis", "Samples", "SpinMetropolis"]
 
@@ -184,7 +184,9 @@ class ContinuousMetropolis:
 
     Two proposals:
 
-    * random walk (``langevin=False``): x' = x + step * U(-1/2, 1/2) per coordinate;
+    * random walk (``langevin=False``): x' = x + step * U(-1/2, 1/2) per coordinate
+      (``proposal="uniform"``), or x' = x + step * N(0, 1) (``proposal="gaussian"``, the
+      Gaussian random walk of NetKet's ``MetropolisGaussian`` with sigma = step);
     * importance sampling (``langevin=True``): the discretised Langevin (Fokker–Planck)
       move x' = x + D F(x) dt + sqrt(2 D dt) eta with the quantum force
       F = 2 grad log|psi| and D = 1/2, accepted with the Metropolis–Hastings ratio that
@@ -195,13 +197,17 @@ class ContinuousMetropolis:
 
     During burn-in the step is tuned (multiplicatively, every 10 steps) towards a target
     acceptance (0.5 for the random walk, 0.8 for Langevin); afterwards it is frozen so the
-    chain obeys detailed balance.
+    chain obeys detailed balance. ``tune_step=False`` keeps the given step throughout.
 
     Args:
         n_particles, dim: configuration shape.
         n_chains: walkers advanced together.
         langevin: importance sampling instead of a random walk.
-        step: initial step length (random walk) or time step dt (Langevin).
+        step: initial step length (random walk: the width of the uniform proposal, or the
+            standard deviation of the Gaussian one) or time step dt (Langevin).
+        proposal: ``"uniform"`` or ``"gaussian"`` random-walk moves (``langevin=False``
+            only).
+        tune_step: tune the step during burn-in (else it stays ``step``).
         steps_per_sample: moves between two recorded samples of a walker.
         n_burn_in: moves discarded (and used to tune the step) on the first call.
         init_scale: width of the Gaussian the walkers start from.
@@ -216,6 +222,8 @@ class ContinuousMetropolis:
         n_chains: int = 512,
         langevin: bool = True,
         step: float = 0.5,
+        proposal: Literal["uniform", "gaussian"] = "uniform",
+        tune_step: bool = True,
         steps_per_sample: int = 5,
         n_burn_in: int = 200,
         init_scale: float = 1.0,
@@ -229,6 +237,15 @@ class ContinuousMetropolis:
         n_burn_in = check_int("n_burn_in", n_burn_in, minimum=0)
         step = check_real("step", step, positive=True)
         init_scale = check_real("init_scale", init_scale, positive=True)
+        check_choice("proposal", proposal, ("uniform", "gaussian"))
+        if langevin and proposal != "uniform":
+            raise ValueError(
+                f"proposal={proposal!r} is not allowed with langevin=True: Langevin moves "
+                "have their own Gaussian proposal (set langevin=False for a random walk)"
+            )
+        if tune_step not in (True, False):
+            raise ValueError(f"tune_step={tune_step!r} is not allowed: expected True or False")
+        self.proposal, self.tune_step = proposal, bool(tune_step)
         self.n_chains, self.langevin, self.step = n_chains, langevin, float(step)
         self.steps_per_sample, self.n_burn_in = steps_per_sample, n_burn_in
         self.target = 0.8 if langevin else 0.5
@@ -256,9 +273,12 @@ class ContinuousMetropolis:
             new_state = (new_logp, new_grad)
         else:
             (logp,) = state
-            proposal = x + self.step * (
-                torch.rand(x.shape, generator=self.generator, dtype=x.dtype) - 0.5
-            )
+            if self.proposal == "gaussian":
+                proposal = x + self.step * noise
+            else:
+                proposal = x + self.step * (
+                    torch.rand(x.shape, generator=self.generator, dtype=x.dtype) - 0.5
+                )
             with torch.no_grad():
                 new_logp = log_psi(proposal)
             log_ratio = 2.0 * (new_logp - logp)
@@ -294,7 +314,7 @@ class ContinuousMetropolis:
             for k in range(self.n_burn_in):
                 state, acc = self._move(log_psi, drift, state)
                 window += acc
-                if (k + 1) % 10 == 0:
+                if self.tune_step and (k + 1) % 10 == 0:
                     rate = window / (10 * self.n_chains)
                     self.step *= float(np.clip(math.exp(2.0 * (rate - self.target)), 0.5, 2.0))
                     window = 0
