@@ -2,7 +2,9 @@
 
 Heavy libraries (torch, Lightning, numba) are imported inside the commands that need
 them, so ``physml list`` and ``physml --help`` answer at once. A user error (unknown
-task, bad value, malformed YAML) prints one line and exits with status 2.
+task, bad value, malformed YAML or data file, a directory that is not a run: a
+:class:`~physml.config.ConfigError`) prints one line and exits with status 2; any other
+exception is a bug in physml and keeps its traceback.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from physml.config import ConfigError, closest
@@ -43,7 +46,9 @@ BENCHMARKS = {
 
 
 def _fail(message: str, code: int = 2) -> typer.Exit:
-    errors.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    """Print ``message`` as one line (its text verbatim, never read as markup)."""
+    line = " ".join(message.split())
+    errors.print(f"[bold red]error:[/] {escape(line)}", highlight=False, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -52,7 +57,8 @@ def _user_errors() -> Iterator[None]:
     """Turn configuration errors into one line and exit status 2; show warnings briefly."""
 
     def show(message, category, filename, lineno, file=None, line=None):
-        errors.print(f"[yellow]warning:[/] {message}", highlight=False, soft_wrap=True)
+        text = escape(str(message))
+        errors.print(f"[yellow]warning:[/] {text}", highlight=False, soft_wrap=True)
 
     previous = warnings.showwarning
     warnings.showwarning = show

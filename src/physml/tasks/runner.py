@@ -20,6 +20,7 @@ import datetime as _dt
 import hashlib
 import json
 import platform
+import shutil
 import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
@@ -28,6 +29,7 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import pydantic
 import yaml
 
 import physml
@@ -40,6 +42,7 @@ from physml.tasks.registry import TASKS
 __all__ = ["PRESETS", "RunRecord", "get_task", "read_record", "resolve", "resume", "run"]
 
 PRESETS = ("quick", "full")
+_MAX_SEED = 2**63 - 1
 _VERSIONED = ("numpy", "scipy", "numba", "torch", "lightning", "scikit-learn", "h5py", "pydantic")
 
 
@@ -112,9 +115,19 @@ def resolve(
         layers.extend(parse_assignment(item) for item in overrides)
     if data:
         layers.append({"data": _data_paths(task, data)})
+    return task, method, _validated(task, method, layers)
+
+
+def _validated(task: Task, method: str, layers: Sequence[Mapping[str, Any]]) -> Any:
+    """The configuration of ``layers``, refused (ConfigError) unless its settings are valid
+    one by one and together and its data files exist: everything a run needs checked
+    before its run directory exists."""
     config = build_config(task.config_model(method), layers)
+    for path in getattr(config, "data", None) or ():
+        if not Path(path).is_file():
+            raise ConfigError(f"data file {path!r}: no such file")
     task.check(config)
-    return task, method, config
+    return config
 
 
 def _data_paths(task: Task, data: Sequence[str | Path]) -> list[str]:
@@ -238,8 +251,8 @@ def run(
         >>> record = run("ising-phase", "logistic", overrides=["sizes=[8]"])  # doctest: +SKIP
         >>> record.metrics["T_c"].gap  # doctest: +SKIP
     """
-    if seed < 0:
-        raise ConfigError(f"seed = {seed}: must be a non-negative integer")
+    if not 0 <= seed <= _MAX_SEED:
+        raise ConfigError(f"seed = {seed}: must be a non-negative integer below 2^63")
     _device(device)
     task, method, config = resolve(
         task_name, method, preset, config_file=config_file, overrides=overrides, data=data
@@ -256,18 +269,44 @@ def run(
     text = yaml.safe_dump(record, sort_keys=False)
     fingerprint = hashlib.sha256(text.encode()).hexdigest()[:7]
     run_dir = _new_run_dir(Path(out), task.name, method, fingerprint)
-    atomic_write_text(run_dir / "config.yaml", text)
-    return _execute(
-        task,
-        method,
-        preset,
-        config,
-        seed=seed,
-        device=device,
-        run_dir=run_dir,
-        log=log,
-        progress_factory=progress_factory,
-    )
+    try:
+        atomic_write_text(run_dir / "config.yaml", text)
+        return _execute(
+            task,
+            method,
+            preset,
+            config,
+            seed=seed,
+            device=device,
+            run_dir=run_dir,
+            log=log,
+            progress_factory=progress_factory,
+        )
+    except ConfigError:  # found while running (a data file's contents): leave nothing behind
+        _remove_new_run_dir(run_dir)
+        raise
+
+
+def _remove_new_run_dir(run_dir: Path) -> None:
+    """Delete a run directory this process created, and its task and method folders if
+    that leaves them empty."""
+    shutil.rmtree(run_dir, ignore_errors=True)
+    for parent in (run_dir.parent, run_dir.parent.parent):
+        try:
+            parent.rmdir()
+        except OSError:  # not empty: other runs live there
+            break
+
+
+class _SavedRun(pydantic.BaseModel):
+    """What a run directory's ``config.yaml`` holds (see :func:`run`)."""
+
+    task: str
+    method: str
+    preset: str
+    seed: int = pydantic.Field(ge=0, le=_MAX_SEED)
+    device: str
+    config: dict[str, Any]
 
 
 def resume(
@@ -285,25 +324,29 @@ def resume(
     config_path = run_dir / "config.yaml"
     if not config_path.is_file():
         raise ConfigError(f"--resume {str(run_dir)!r}: not a run directory (no config.yaml)")
-    saved = load_yaml(config_path)
-    missing = {"task", "method", "preset", "seed", "device", "config"} - set(saved)
-    if missing:
-        raise ConfigError(f"{config_path}: missing keys {', '.join(sorted(missing))}")
-    task = get_task(saved["task"])
-    if saved["method"] not in task.methods:
-        raise ConfigError(f"{config_path}: unknown method '{saved['method']}'")
-    config = build_config(task.config_model(saved["method"]), [saved["config"]])
+    raw = load_yaml(config_path)
+    try:
+        saved = build_config(_SavedRun, [raw])
+        task = get_task(saved.task)
+        if saved.method not in task.methods:
+            raise ConfigError(
+                f"unknown method '{saved.method}' for task '{task.name}'; "
+                f"available: {', '.join(task.methods)}"
+            )
+        config = _validated(task, saved.method, [saved.config])
+    except ConfigError as err:
+        raise ConfigError(f"--resume: {config_path}: {err}") from None
     metrics_path = run_dir / "metrics.json"
     if metrics_path.is_file():
         return read_record(run_dir)
     log(f"resuming {run_dir}")
     return _execute(
         task,
-        saved["method"],
-        saved["preset"],
+        saved.method,
+        saved.preset,
         config,
-        seed=int(saved["seed"]),
-        device=saved["device"],
+        seed=saved.seed,
+        device=saved.device,
         run_dir=run_dir,
         log=log,
         progress_factory=progress_factory,

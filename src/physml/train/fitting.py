@@ -330,12 +330,15 @@ def _load_checkpoint(
     """Restore model, optimizer and precision plugin from ``path``; return the loop state.
 
     ``fresh`` is the state a new run would start from; its settings, seed and use of a
-    validation set must match the checkpoint's.
+    validation set must match the checkpoint's. A file that is damaged, foreign or written
+    for another model raises :class:`~physml.train.checkpoint.CheckpointError`.
     """
-    payload = torch.load(path, map_location="cpu", weights_only=True)
+    from physml.train.checkpoint import CheckpointError, read_checkpoint
+
+    payload = read_checkpoint(path)
     if payload.get("format") != _CHECKPOINT_FORMAT:
-        raise ValueError(
-            f"{path} is not a physml fit checkpoint (format {payload.get('format')!r})"
+        raise CheckpointError(
+            path, f"not a physml fit checkpoint (format {payload.get('format')!r})"
         )
     stored, now = payload["settings"], fresh["settings"]
     diffs = [
@@ -347,14 +350,15 @@ def _load_checkpoint(
         if payload.get(k) != fresh[k]
     ]
     if diffs:
-        raise ValueError(
-            f"cannot resume from {path}: it was written with other settings "
-            f"({'; '.join(diffs)}); use a fresh checkpoint_dir"
-        )
+        raise CheckpointError(path, f"written with other settings ({'; '.join(diffs)})")
     # Loaded after fabric.setup so tensors are copied at the training dtype (float64 stays exact).
-    model.load_state_dict(payload.pop("model"))
-    optimizer.load_state_dict(payload.pop("optimizer"))
-    fabric.strategy.precision.load_state_dict(payload.pop("precision_plugin"))
+    try:
+        model.load_state_dict(payload.pop("model"))
+        optimizer.load_state_dict(payload.pop("optimizer"))
+        fabric.strategy.precision.load_state_dict(payload.pop("precision_plugin"))
+    except (KeyError, RuntimeError, ValueError, TypeError) as err:
+        problem = " ".join(str(err).split())[:160]
+        raise CheckpointError(path, f"does not fit this model ({problem})") from None
     return payload
 
 

@@ -35,6 +35,7 @@ from physml.infer.vmc.gradient import energy_gradient, log_derivatives, stochast
 from physml.infer.vmc.local_energy import ContinuousLocalEnergy, LatticeLocalEnergy
 from physml.infer.vmc.samplers import ContinuousMetropolis, Samples, SpinMetropolis
 from physml.metrics.blocking import blocking
+from physml.train.checkpoint import CheckpointError, read_checkpoint
 
 __all__ = ["MAX_ACCEPTANCE", "MIN_ACCEPTANCE", "VMC", "Estimate", "Iteration", "VMCDiverged"]
 
@@ -309,4 +310,11 @@ class VMC:
             torch.save(self.state_dict(), tmp)
 
     def load(self, path: Path) -> None:
-        self.load_state_dict(torch.load(path, weights_only=True))
+        """Restore the state :meth:`save` wrote; a damaged or foreign file raises
+        :class:`~physml.train.checkpoint.CheckpointError`."""
+        state = read_checkpoint(path)
+        try:
+            self.load_state_dict(state)
+        except (KeyError, RuntimeError, ValueError, TypeError) as err:
+            problem = " ".join(str(err).split())[:160]
+            raise CheckpointError(path, f"does not fit this VMC run ({problem})") from None
