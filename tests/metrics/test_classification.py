@@ -63,3 +63,25 @@ def test_working_point_is_validated() -> None:
     labels, scores = _gaussians(1.0, n=100)
     with pytest.raises(ValueError, match=r"signal_efficiency=1\.5"):
         background_rejection(labels, scores, 1.5)
+
+
+@pytest.mark.parametrize("ties", [False, True])
+def test_sorted_scores_match_the_direct_figures_of_merit(ties: bool) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    from physml.metrics.classification import SortedScores
+
+    rng = np.random.default_rng(2)
+    labels = rng.integers(0, 2, 2000)
+    scores = rng.normal(size=2000) + labels
+    if ties:  # many equal scores, and eps_S hitting the working points exactly
+        scores = np.round(scores, 1)
+    ranked = SortedScores(labels, scores)
+    ones = np.ones((1, labels.size))
+    assert ranked.auc(ones)[0] == pytest.approx(auc(labels, scores), abs=1e-12)
+    for wp in (0.2, 0.5, 0.9, 1.0):
+        direct = background_rejection(labels, scores, wp)
+        assert ranked.background_rejection(ones, wp)[0] == pytest.approx(direct, rel=1e-12)
+    weights = rng.random((3, labels.size))  # a batch of weightings at once
+    expected = [roc_auc_score(labels, scores, sample_weight=w) for w in weights]
+    np.testing.assert_allclose(ranked.auc(weights), expected, rtol=1e-12)

@@ -43,12 +43,15 @@ def crossing_point(x: np.ndarray, y: np.ndarray, level: float = 0.5) -> float:
 
 @dataclass(frozen=True)
 class Extrapolation:
-    """Result of ``T(L) = T_inf + a L^(-1/nu)``: the limit, its standard error, the slope."""
+    """Result of ``T(L) = T_inf + a L^(-1/nu)``: the limit, its standard error, the slope,
+    and the fit's chi^2 with its degrees of freedom (n - 2)."""
 
     value: float
     error: float
     slope: float
     nu: float
+    chi2: float = math.nan
+    dof: int = 0
 
 
 def finite_size_extrapolation(
@@ -64,9 +67,12 @@ def finite_size_extrapolation(
 
     Returns:
         The extrapolated value at L = infinity with its standard error from the fit
-        covariance (scaled by the residual when there are more points than parameters
-        and no errors are given; 0 with exactly two points and no errors).
+        covariance (:func:`physml.metrics.resampling.weighted_least_squares`): with
+        ``errors``, their exact propagation through the fit; without, scaled by the
+        residual (0 with exactly two points).
     """
+    from physml.metrics.resampling import weighted_least_squares
+
     sizes = np.asarray(sizes, dtype=float)
     values = np.asarray(values, dtype=float)
     if sizes.shape != values.shape or sizes.ndim != 1 or sizes.size < 2:
@@ -74,15 +80,9 @@ def finite_size_extrapolation(
     if not np.all(np.isfinite(values)):
         return Extrapolation(math.nan, math.nan, math.nan, nu)
     design = np.stack([np.ones_like(sizes), sizes ** (-1.0 / nu)], axis=1)
-    if errors is None:
-        weights = np.ones_like(values)
-    else:
-        weights = 1.0 / np.maximum(np.asarray(errors, dtype=float), 1e-12) ** 2
-    sw = np.sqrt(weights)
-    coef, *_ = np.linalg.lstsq(design * sw[:, None], values * sw, rcond=None)
-    cov = np.linalg.inv(design.T @ (design * weights[:, None]))
-    dof = sizes.size - 2
-    if errors is None:
-        residual = values - design @ coef
-        cov = cov * (float(residual @ residual) / dof if dof > 0 else 0.0)
-    return Extrapolation(float(coef[0]), float(math.sqrt(max(cov[0, 0], 0.0))), float(coef[1]), nu)
+    if errors is not None:
+        errors = np.maximum(np.asarray(errors, dtype=float), 1e-12)
+    fit = weighted_least_squares(design, values, errors)
+    return Extrapolation(
+        float(fit.params[0]), float(fit.errors[0]), float(fit.params[1]), nu, fit.chi2, fit.dof
+    )

@@ -4,12 +4,31 @@ Layout of a run directory (``<out>/<task>/<method>/<UTC timestamp>-<hash>/``)::
 
     config.yaml     resolved configuration, seed, preset, requested device
     metrics.json    {"task", "method", "preset", "seed", "metrics": {NAME: {"value",
-                    "reference", "gap", "unit", "source"}}, "wall_time_s", "device",
-                    "versions", "peak_memory_mib"}; written last, so its presence marks
-                    a finished run
+                    "error", "reference", "gap", "gap_kind", "unit", "source"}},
+                    "wall_time_s", "device", "versions", "peak_memory_mib"}; written
+                    last, so its presence marks a finished run
     log.csv         training curves, one row per epoch of every fit
     plots/*.png     figures
     checkpoints/    per-fit checkpoints; ``physml run --resume DIR`` continues from them
+
+The entries of ``metrics`` (:meth:`physml.metrics.Metric.to_json`):
+
+    value       the measured number (null when it is NaN)
+    error       its statistical error, one standard deviation: a bootstrap over the test
+                events, blocking for correlated Monte Carlo chains, or propagated through
+                a fit; 0 for an exact value, null where none is estimated
+    reference   the exact, optimal or literature value it is compared with, or null
+    gap         value - reference, relative ((value - reference) / |reference|) or
+                absolute, as ``gap_kind`` says; null without a reference
+    gap_kind    "relative", "absolute" (a reference of exactly 0, where a ratio is
+                undefined: a KL divergence, an error) or null (no reference)
+    unit, source  the value's unit and where the reference comes from
+    std         (ensembles only) the spread between independently seeded members, the
+                sample standard deviation: how much training varies, not an error
+    exact       (only when true) the value has no statistical error (a count, a formula)
+    gap_error   (only where it differs from ``error``) the error of value - reference in
+                the value's unit, e.g. a paired bootstrap when the reference is the
+                optimum measured on the same events
 
 Every file is written atomically (:mod:`physml.atomic`).
 """
@@ -358,16 +377,7 @@ def read_record(run_dir: str | Path) -> RunRecord:
     run_dir = Path(run_dir)
     try:
         doc = json.loads((run_dir / "metrics.json").read_text(encoding="utf-8"))
-        metrics = {
-            name: Metric(
-                value=float("nan") if m["value"] is None else m["value"],
-                reference=m["reference"],
-                unit=m["unit"],
-                source=m["source"],
-                std=m.get("std"),
-            )
-            for name, m in doc["metrics"].items()
-        }
+        metrics = {name: Metric.from_json(m) for name, m in doc["metrics"].items()}
         return RunRecord(
             run_dir,
             doc["task"],
