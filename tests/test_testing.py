@@ -30,6 +30,7 @@ from physml.testing import (
     assert_matches_exact,
     assert_normalized,
     assert_samples_match,
+    sample_permutations,
 )
 
 F64 = torch.float64
@@ -39,12 +40,6 @@ pytestmark = pytest.mark.usefixtures("one_torch_thread")
 def particles(batch: int, n: int, dim: int, seed: int, dtype=F64) -> torch.Tensor:
     g = torch.Generator().manual_seed(seed)
     return torch.randn(batch, n, dim, generator=g, dtype=F64).to(dtype)
-
-
-def permutations(n: int, count: int, seed: int) -> list:
-    g = torch.Generator().manual_seed(seed)
-    perms = [torch.randperm(n, generator=g) for _ in range(count)]
-    return [lambda x, p=p: x[:, p] for p in perms]
 
 
 class SetLayer(torch.nn.Module):
@@ -73,7 +68,7 @@ def rotations(count: int, seed: int) -> list[torch.Tensor]:
 @pytest.mark.parametrize("dtype", [torch.float32, F64])
 def test_set_layer_is_permutation_equivariant_and_a_positional_one_is_not(dtype) -> None:
     x = particles(6, 5, 3, seed=1, dtype=dtype)
-    perms = permutations(5, 4, seed=2)
+    perms = sample_permutations(5, 4, seed=2)
     model = SetLayer(5, 3).to(dtype)
     assert assert_equivariant(model, perms, perms, x) < (1e-6 if dtype == torch.float32 else 1e-14)
     with pytest.raises(AssertionError, match=r"f\(g.x\) = g.f\(x\) fails under action 0 of 4"):
@@ -151,7 +146,7 @@ def test_invariant_mass_is_boost_invariant_but_pt_is_not() -> None:
 
 def test_default_tolerance_follows_the_output_dtype() -> None:
     """A 1e-7 relative symmetry breaking is rounding in float32 and a bug in float64."""
-    perms = permutations(6, 3, seed=7)
+    perms = sample_permutations(6, 3, seed=7)
 
     def almost(x: torch.Tensor) -> torch.Tensor:
         return x.sum(1) * (1 + 1e-7 * x[:, :1].tanh())
@@ -171,12 +166,22 @@ def test_a_model_in_train_mode_is_reported_as_not_reproducible() -> None:
         assert_equivariant(model, identity, identity, particles(4, 2, 3, seed=9))
 
 
+def test_sampled_permutations_move_the_particles_and_nothing_else() -> None:
+    x = particles(2, 4, 3, seed=0)
+    moved = [act(x) for act in sample_permutations(4, 30, seed=1)]
+    assert all(not torch.equal(m, x) for m in moved)  # never the identity
+    for m in moved:  # a reordering of the particles, each one intact
+        assert sorted(m[0].tolist()) == sorted(x[0].tolist())
+
+
 def test_symmetry_arguments_are_checked() -> None:
     x = particles(2, 3, 1, seed=0)
     with pytest.raises(ValueError, match="one output action per input action"):
         assert_equivariant(lambda v: v, [lambda v: v] * 2, [lambda v: v], x)
     with pytest.raises(ValueError, match="action=3 is not allowed"):
         assert_invariant(lambda v: v, 3, x)
+    with pytest.raises(ValueError, match="n=1 is not allowed"):
+        sample_permutations(1, 3)
 
 
 # --------------------------------------------------------------------------- normalisation

@@ -5,7 +5,8 @@ Each helper asserts one property that a physics model must have, raises
 measured quantity (a largest error, an integral, a p-value) when it passes:
 
 - :func:`assert_equivariant`, :func:`assert_invariant`: f(g.x) = g.f(x) (or f(x)) for
-  sampled group elements, with per-dtype default tolerances;
+  sampled group elements, with per-dtype default tolerances (and
+  :func:`sample_permutations`, random reorderings of particles as actions);
 - :func:`assert_normalized`: a density integrates to one (a Gauss-Legendre grid for
   d <= 3, an enumeration of states, or importance sampling with its error);
 - :func:`assert_matches_exact`: an estimate equals its exact reference within
@@ -32,7 +33,7 @@ from physml.testing.derivatives import assert_gradients_match_finite_differences
 from physml.testing.exact import assert_matches_exact
 from physml.testing.normalization import assert_normalized
 from physml.testing.sampling import assert_samples_match
-from physml.testing.symmetry import assert_equivariant, assert_invariant
+from physml.testing.symmetry import assert_equivariant, assert_invariant, sample_permutations
 
 __all__ = [
     "assert_equivariant",
@@ -41,4 +42,5 @@ __all__ = [
     "assert_matches_exact",
     "assert_normalized",
     "assert_samples_match",
+    "sample_permutations",
 ]

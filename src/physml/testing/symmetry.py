@@ -19,9 +19,12 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 
+import numpy as np
+
+from physml.checks import check_int
 from physml.testing._arrays import default_tolerances, dtype_name, flatten, mismatch
 
-__all__ = ["assert_equivariant", "assert_invariant"]
+__all__ = ["assert_equivariant", "assert_invariant", "sample_permutations"]
 
 
 def _actions(name: str, action) -> list[Callable]:
@@ -133,3 +136,35 @@ def assert_invariant(
     actions = _actions("action", action)
     identity = [lambda y: y] * len(actions)
     return _check(model, actions, identity, inputs, rtol, atol, "f(g.x) = f(x)")
+
+
+def sample_permutations(n: int, count: int, *, seed: int = 0, axis: int = 1) -> list[Callable]:
+    """``count`` random permutations of ``n`` items along ``axis``, as actions.
+
+    Each action reorders a tensor or an array along ``axis`` (1: the particles of a
+    (batch, n_particles, ...) batch) and leaves the other axes alone; none is the
+    identity (a check under the identity would test nothing).
+
+    Args:
+        n: number of items permuted (>= 2).
+        count: number of sampled permutations (>= 1).
+        seed: seeds numpy's generator.
+        axis: the axis permuted (>= 0).
+
+    Example:
+        >>> import numpy as np
+        >>> swap = sample_permutations(3, 1, seed=0)[0]
+        >>> swap(np.arange(6).reshape(2, 3)).tolist()
+        [[2, 0, 1], [5, 3, 4]]
+    """
+    n = check_int("n", n, minimum=2)
+    count = check_int("count", count, minimum=1)
+    axis = check_int("axis", axis, minimum=0)
+    rng = np.random.default_rng(seed)
+    perms = []
+    while len(perms) < count:
+        p = rng.permutation(n)
+        if (p != np.arange(n)).any():
+            perms.append(p)
+    head = (slice(None),) * axis
+    return [lambda x, p=p: x[(*head, p)] for p in perms]
