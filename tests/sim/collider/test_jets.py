@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from physml.sim.collider import jets
+from physml.sim.collider import jet_images, jets
 
 SOFT = jets.Shower(shape="soft")
 SPLITTING = jets.Shower()
@@ -385,15 +385,15 @@ def test_z_information_beats_multiplicity():
 
 def test_jet_images():
     part = jets.sample(200, flavour="gluon", seed=3)
-    images = jets.jet_image(part)
+    images = jet_images.jet_image(part)
     assert images.shape == (200, 33, 33)
     np.testing.assert_allclose(images.sum(axis=(1, 2)), part.jet_pt, rtol=1e-13)
     assert (images[:, 16, 16] >= part.constituents[:, 0, 0]).all()  # the axis: middle pixel
-    norm = jets.jet_image(part, n_pixels=9, normalize=True)
+    norm = jet_images.jet_image(part, n_pixels=9, normalize=True)
     np.testing.assert_allclose(norm.sum(axis=(1, 2)), 1.0, rtol=1e-13)
     # against numpy's histogram2d, with a smaller window that drops wide emissions
     extent = 0.2
-    small = jets.jet_image(part, n_pixels=8, extent=extent)
+    small = jet_images.jet_image(part, n_pixels=8, extent=extent)
     edges = np.linspace(-extent, extent, 9)
     for j in range(20):
         c = part.constituents[j][part.mask[j]]
@@ -403,7 +403,7 @@ def test_jet_images():
         np.testing.assert_allclose(small[j], ref, rtol=1e-13, atol=1e-12)
     assert (small.sum(axis=(1, 2)) <= part.jet_pt + 1e-9).all()
     assert (small.sum(axis=(1, 2)) < part.jet_pt - 1e-9).any()
-    assert jets.jet_image(part, n_pixels=3).shape == (200, 3, 3)
+    assert jet_images.jet_image(part, n_pixels=3).shape == (200, 3, 3)
 
 
 def test_concatenate():
@@ -444,11 +444,11 @@ def test_concatenate():
         (lambda: jets.mean_multiplicity("photon"), r"flavour='photon' is not allowed"),
         (lambda: jets.log_likelihood(jets.sample(2, flavour="quark", seed=0), "b"), r"flavour='b'"),
         (
-            lambda: jets.jet_image(jets.sample(2, flavour="quark", seed=0), n_pixels=0),
+            lambda: jet_images.jet_image(jets.sample(2, flavour="quark", seed=0), n_pixels=0),
             r"n_pixels=0 is not allowed",
         ),
         (
-            lambda: jets.jet_image(jets.sample(2, flavour="quark", seed=0), extent=-1.0),
+            lambda: jet_images.jet_image(jets.sample(2, flavour="quark", seed=0), extent=-1.0),
             r"extent=-1.0 is not allowed",
         ),
         (
@@ -474,8 +474,9 @@ def test_bad_types():
 
 
 def test_docstring_examples():
-    result = doctest.testmod(jets, optionflags=doctest.ELLIPSIS)
-    assert result.failed == 0 and result.attempted > 0
+    for module in (jets, jet_images):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.failed == 0 and result.attempted > 0
 
 
 def test_jets_without_any_emission() -> None:

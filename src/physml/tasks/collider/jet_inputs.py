@@ -123,13 +123,13 @@ def images(
 ) -> np.ndarray:
     """pT jet images (n_jets, n_pixels, n_pixels) float32 covering +-extent in eta and
     phi around ``centre`` (n_jets, 2), by default the hardest constituent
-    (:func:`physml.sim.collider.jets.pixelate`)."""
-    from physml.sim.collider import jets
+    (:func:`physml.sim.collider.jet_images.pixelate`)."""
+    from physml.sim.collider import jet_images
 
     out = np.empty((len(mask), n_pixels, n_pixels), dtype=np.float32)
     for start in range(0, len(mask), _CHUNK):
         block = slice(start, start + _CHUNK)
-        out[block] = jets.pixelate(
+        out[block] = jet_images.pixelate(
             constituents[block],
             mask[block],
             n_pixels=n_pixels,
