@@ -36,6 +36,27 @@ def test_gaussian_scores_against_the_optimum() -> None:
         1 / stats.norm.cdf(-1), rel=0.03
     )
     assert metrics["accuracy"].reference == pytest.approx(stats.norm.cdf(0.5), abs=0.005)
+    # bootstrap errors: the AUC's against Hanley & McNeil's, accuracy's against binomial
+    a, m = exact, 50_000
+    q1, q2 = a / (2 - a), 2 * a * a / (1 + a)
+    hanley_mcneil = np.sqrt((a * (1 - a) + (m - 1) * (q1 + q2 - 2 * a * a)) / m**2)
+    assert 0.5 < metrics["AUC"].error / hanley_mcneil < 2
+    p = metrics["accuracy"].value
+    assert 0.5 < metrics["accuracy"].error / np.sqrt(p * (1 - p) / y.size) < 2
+    # the paired error of the gap to the optimum is far below either error
+    assert 0 < metrics["AUC_opt - AUC"].error < metrics["AUC"].error / 2
+    assert metrics["AUC_opt - AUC"].reference == 0 and metrics["AUC_opt - AUC"].gap_kind
+
+
+def test_a_monotone_transform_of_the_optimum_is_exactly_optimal() -> None:
+    rng = np.random.default_rng(1)
+    y = np.repeat([1, 0], 2000)
+    llr = rng.normal(y.astype(float), 1.0) - 0.5
+    metrics = classifier_metrics(y, [1 / (1 + np.exp(-llr))], working_point=0.5, optimum=llr)
+    gap = metrics["AUC_opt - AUC"]
+    assert gap.value == pytest.approx(0, abs=1e-15) and gap.error == pytest.approx(0, abs=1e-15)
+    assert metrics["AUC"].error > 0 and metrics["AUC"].gap_error == pytest.approx(0, abs=1e-15)
+    assert metrics["1/eps_B(eps_S=0.5)"].gap_error == pytest.approx(0, abs=1e-12)
 
 
 def test_literature_anchor_is_labelled() -> None:
@@ -46,3 +67,4 @@ def test_literature_anchor_is_labelled() -> None:
     assert metrics["AUC"].value == 1.0 and metrics["AUC"].reference == 0.9
     assert metrics["AUC"].source.startswith("literature")
     assert "AUC_opt - AUC" not in metrics
+    assert metrics["AUC"].gap_error is None  # a literature value: the error is the value's

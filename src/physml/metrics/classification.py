@@ -77,37 +77,40 @@ class SortedScores:
     def __init__(self, labels: np.ndarray, scores: np.ndarray) -> None:
         labels, scores = _inputs(labels, scores)
         self.n = labels.size
-        self._order = np.argsort(-scores, kind="stable")
-        ranked = scores[self._order]
-        self._signal = labels[self._order] == 1
-        # the last event of each run of equal scores closes a threshold
-        self._last = np.flatnonzero(np.append(ranked[1:] != ranked[:-1], True))
-        # for the AUC: each signal event's place among the background scores (ascending)
-        signal, background = labels == 1, labels == 0
-        self._sig, self._bkg = np.flatnonzero(signal), np.flatnonzero(background)
-        self._bkg = self._bkg[np.argsort(scores[background], kind="stable")]
-        ascending = scores[self._bkg]
-        self._below = np.searchsorted(ascending, scores[signal], side="left")
-        self._not_above = np.searchsorted(ascending, scores[signal], side="right")
+        signal, background = np.flatnonzero(labels == 1), np.flatnonzero(labels == 0)
+        self._signal = signal[np.argsort(-scores[signal], kind="stable")]  # descending
+        self._background = background[np.argsort(scores[background], kind="stable")]
+        s_desc, b_asc = scores[self._signal], scores[self._background]
+        # each signal's place among the backgrounds: how many score below, and not above
+        self._below = np.searchsorted(b_asc, s_desc, side="left")
+        self._not_above = np.searchsorted(b_asc, s_desc, side="right")
+        self._tied = not np.array_equal(self._below, self._not_above)
+        # thresholds t (the distinct scores, descending, after the empty selection):
+        # how many signal and background events have score >= t
+        t = np.unique(scores)[::-1]
+        self._n_signal = np.concatenate([[0], np.searchsorted(-s_desc, -t, side="right")])
+        self._n_background = np.concatenate(
+            [[0], background.size - np.searchsorted(b_asc, t, side="left")]
+        )
 
-    def _passing(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Signal and background weight with score >= each threshold, shape (b, G + 1)
-        (a leading 0 for the empty selection), for weights (b, n)."""
-        w = np.atleast_2d(np.asarray(weights, dtype=np.float64))[:, self._order]
-        zero = np.zeros((w.shape[0], 1))
-        s = np.cumsum(np.where(self._signal, w, 0.0), axis=1)[:, self._last]
-        b = np.cumsum(np.where(self._signal, 0.0, w), axis=1)[:, self._last]
-        return np.concatenate([zero, s], axis=1), np.concatenate([zero, b], axis=1)
+    def _cumulative(self, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Cumulative signal weight by descending score and background weight by
+        ascending score, each with a leading 0: shapes (b, n_s + 1), (b, n_b + 1)."""
+        w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
+        s = np.zeros((len(w), self._signal.size + 1))
+        b = np.zeros((len(w), self._background.size + 1))
+        np.cumsum(w[:, self._signal], axis=1, out=s[:, 1:])
+        np.cumsum(w[:, self._background], axis=1, out=b[:, 1:])
+        return s, b
 
     def auc(self, weights: np.ndarray) -> np.ndarray:
         """Weighted AUC for each row of ``weights`` (b, n) -> (b,): P(a signal scores
         above a background), ties one half."""
-        w = np.atleast_2d(np.asarray(weights, dtype=np.float64))
-        w_sig = w[:, self._sig]
-        cum = np.zeros((len(w), self._bkg.size + 1))
-        np.cumsum(w[:, self._bkg], axis=1, out=cum[:, 1:])
-        below = 0.5 * (cum[:, self._below] + cum[:, self._not_above])
-        return np.sum(w_sig * below, axis=1) / (w_sig.sum(axis=1) * cum[:, -1])
+        s, b = self._cumulative(weights)
+        below = b[:, self._below]
+        if self._tied:
+            below = 0.5 * (below + b[:, self._not_above])
+        return np.sum(np.diff(s, axis=1) * below, axis=1) / (s[:, -1] * b[:, -1])
 
     def background_rejection(self, weights: np.ndarray, signal_efficiency: float) -> np.ndarray:
         """1 / eps_B at eps_S = ``signal_efficiency`` for each row of ``weights`` (b, n)
@@ -116,13 +119,20 @@ class SortedScores:
             raise ValueError(
                 f"signal_efficiency={signal_efficiency!r}: expected a number in (0, 1]"
             )
-        s, b = self._passing(weights)
-        eps_s, eps_b = s / s[:, -1:], b / b[:, -1:]
+        s, b = self._cumulative(weights)
         rows = np.arange(len(s))
-        # the last threshold with eps_S <= the working point, and the next one
-        j = np.sum(eps_s <= signal_efficiency, axis=1) - 1
-        k = np.minimum(j + 1, eps_s.shape[1] - 1)
-        x0, x1, y0, y1 = eps_s[rows, j], eps_s[rows, k], eps_b[rows, j], eps_b[rows, k]
+        # the last threshold with eps_S <= the working point (np.interp's choice on a
+        # plateau of eps_S), and the next one
+        last = np.sum(s / s[:, -1:] <= signal_efficiency, axis=1) - 1
+        j = np.searchsorted(self._n_signal, last, side="right") - 1
+        k = np.minimum(j + 1, self._n_signal.size - 1)
+
+        def point(i: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            eps_s = s[rows, self._n_signal[i]] / s[:, -1]
+            passing = b[:, -1] - b[rows, self._background.size - self._n_background[i]]
+            return eps_s, passing / b[:, -1]
+
+        (x0, y0), (x1, y1) = point(j), point(k)
         with np.errstate(invalid="ignore", divide="ignore"):
             slope = np.where(x1 > x0, (y1 - y0) / (x1 - x0), 0.0)
             mistag = y0 + slope * (signal_efficiency - x0)

@@ -103,13 +103,15 @@ class Resamples:
 
     def combine(self, coefficients) -> Estimate:
         """The linear combination ``sum_j c_j statistic_j`` with its paired error, e.g.
-        ``[1, -1]`` for a difference or ``[1/k] * k`` for the mean of k members.
+        ``[1, -1]`` for a difference or ``[1/k] * k`` for the mean of k members;
+        statistics with coefficient 0 are left out (they may be infinite).
 
         Shapes: coefficients (k,).
         """
         c = np.asarray(coefficients, dtype=np.float64)
-        value = float(self.value @ c)
-        return Resamples(np.asarray(value), self.replicates @ c).estimate()
+        used = c != 0  # a statistic left out (c = 0) may be infinite
+        value = float(self.value[used] @ c[used])
+        return Resamples(np.asarray(value), self.replicates[:, used] @ c[used]).estimate()
 
 
 def _check_weights(weights, n: int) -> np.ndarray:

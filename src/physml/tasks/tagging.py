@@ -6,6 +6,13 @@ background; scores grow with signal-likeness; each ensemble member gives one sco
 event. A task compares its scores either with the exact likelihood ratio of its
 simulator (the Neyman–Pearson optimum, on the same test events) or, on real data, with
 literature values (:class:`Anchor`), which are labelled as such.
+
+Errors: every figure of merit carries its statistical error from a bootstrap over the
+test events, stratified by class (the class counts of the test set are held fixed, as in
+pROC), with :data:`N_RESAMPLES` resamples shared by all members and the optimum, so a
+difference to the optimum on the same events gets its paired error (``gap_error``). The
+trained networks are held fixed: the error is that of the test set, the spread between
+members (``std``) that of training.
 """
 
 from __future__ import annotations
@@ -20,7 +27,9 @@ from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import RunContext
 
 __all__ = [
+    "N_RESAMPLES",
     "Anchor",
+    "bootstrap_seed",
     "classifier_metrics",
     "fit_networks",
     "fit_trees",
@@ -32,6 +41,9 @@ __all__ = [
 ]
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
+
+#: Bootstrap resamples of every test-set error (the error itself is known to ~5 %).
+N_RESAMPLES = 200
 
 
 @dataclass(frozen=True)
@@ -68,6 +80,12 @@ def split_with_evaluation(evaluation: np.ndarray, val_fraction: float, seed: int
     return split
 
 
+def bootstrap_seed(ctx: RunContext) -> np.random.SeedSequence:
+    """The seed of a run's bootstrap resamples (its own stream, derived from the run's
+    seed, so that errors never disturb the training streams)."""
+    return np.random.SeedSequence([ctx.seed, 17])
+
+
 def classifier_metrics(
     y: np.ndarray,
     scores: Sequence[np.ndarray],
@@ -77,23 +95,62 @@ def classifier_metrics(
     anchor: Anchor | None = None,
     probabilities: bool = True,
     signal: str = "signal",
+    seed: Any = 0,
 ) -> dict[str, Metric]:
     """AUC, 1/eps_B at ``working_point`` and accuracy of each member's test ``scores``.
 
-    Values are ensemble means with the spread across members. With ``optimum`` (the
-    exact log-likelihood ratio of the test events) each metric's reference is the
-    optimum's own value and ``AUC_opt - AUC`` is added; otherwise ``anchor`` (literature)
-    is the reference. Accuracy (threshold 1/2 on probabilities, log-ratio 0 for the
-    optimum) is reported when the scores are ``probabilities``.
+    Values are ensemble means with the spread across members (``std``) and the bootstrap
+    error of the mean over the test events (``error``, module docstring; ``seed`` seeds
+    the resamples). With ``optimum`` (the exact log-likelihood ratio of the test events)
+    each metric's reference is the optimum's own value on the same events, its
+    ``gap_error`` the paired error of the difference, and ``AUC_opt - AUC`` is added
+    (reference 0, the optimal classifier); otherwise ``anchor`` (literature) is the
+    reference. Accuracy (threshold 1/2 on probabilities, log-ratio 0 for the optimum) is
+    reported when the scores are ``probabilities``.
     """
-    from physml.metrics.classification import auc, background_rejection
+    from physml.metrics import bootstrap
+    from physml.metrics.classification import SortedScores
 
-    aucs = np.array([auc(y, s) for s in scores])
-    rejs = np.array([background_rejection(y, s, working_point) for s in scores])
+    columns = [*scores] + ([] if optimum is None else [optimum])
+    k, n = len(scores), len(columns)
+    ranked = [SortedScores(y, s) for s in columns]
+    thresholds = [0.5] * k + [0.0] * (n - k)  # probabilities; the optimum's log-ratio
+    correct = [(s > t) == (y == 1) for s, t in zip(columns, thresholds, strict=True)]
+
+    def statistic(w: np.ndarray) -> np.ndarray:
+        stats = [r.auc(w) for r in ranked]
+        stats += [r.background_rejection(w, working_point) for r in ranked]
+        if probabilities:
+            stats += [w @ c / w.sum(axis=1) for c in correct]
+        return np.stack(stats, axis=1)
+
+    resamples = bootstrap(statistic, y.size, n_resamples=N_RESAMPLES, seed=seed, strata=y)
+
+    def measured(block: int, reference, source: str) -> Metric:
+        """The members' mean of statistic ``block`` (0 AUC, 1 1/eps_B, 2 accuracy)."""
+        mean = np.zeros(resamples.value.size)
+        mean[block * n : block * n + k] = 1.0 / k
+        estimate = resamples.combine(mean)
+        gap_error = None
+        if optimum is not None:
+            gap = -mean
+            gap[block * n + k] = 1.0
+            gap_error = resamples.combine(gap).error
+        members = resamples.value[block * n : block * n + k]
+        return Metric(
+            estimate.value,
+            reference,
+            "",
+            source,
+            ensemble_std(members),
+            error=estimate.error,
+            gap_error=gap_error,
+        )
+
     wp = f"1/eps_B(eps_S={working_point:g})"
     if optimum is not None:
         source = f"exact likelihood ratio of the simulator on the same {y.size} test events"
-        ref_auc, ref_rej = auc(y, optimum), background_rejection(y, optimum, working_point)
+        ref_auc, ref_rej = resamples.value[k], resamples.value[n + k]
         rej_source = f"{source} ({signal} efficiency {working_point:g})"
     elif anchor is not None:
         ref_auc, ref_rej, source = anchor.auc, anchor.rejection, f"literature: {anchor.source}"
@@ -101,19 +158,26 @@ def classifier_metrics(
     else:
         ref_auc = ref_rej = None
         source = rej_source = ""
-    metrics = {"AUC": Metric(float(aucs.mean()), ref_auc, "", source, ensemble_std(aucs))}
+    metrics = {"AUC": measured(0, None if ref_auc is None else float(ref_auc), source)}
     if optimum is not None:
+        auc = metrics["AUC"]
         metrics["AUC_opt - AUC"] = Metric(
-            float(ref_auc - aucs.mean()), None, "", "distance to the Neyman–Pearson optimum"
+            float(ref_auc) - auc.value,
+            0.0,
+            "",
+            "Neyman–Pearson: no classifier beats the exact likelihood ratio (paired "
+            "bootstrap on the same test events)",
+            auc.std,
+            error=auc.gap_error,
         )
-    if not np.isfinite(rejs).all():  # 1/eps_B is measured down to one background event
+    rejections = resamples.value[n : n + k]
+    if not np.isfinite(rejections).all():  # 1/eps_B is measured down to one background event
         rej_source += f"; inf: no background event of the {int((y == 0).sum())} passes"
-    metrics[wp] = Metric(float(rejs.mean()), ref_rej, "", rej_source, ensemble_std(rejs))
+    metrics[wp] = measured(1, None if ref_rej is None else float(ref_rej), rej_source)
     if probabilities:
-        acc = np.array([np.mean((s > 0.5) == (y == 1)) for s in scores])
-        ref_acc = None if optimum is None else float(np.mean((optimum > 0) == (y == 1)))
+        ref_acc = None if optimum is None else float(resamples.value[2 * n + k])
         acc_source = f"{source} (threshold log-ratio 0)" if optimum is not None else ""
-        metrics["accuracy"] = Metric(float(acc.mean()), ref_acc, "", acc_source, ensemble_std(acc))
+        metrics["accuracy"] = measured(2, ref_acc, acc_source)
     return metrics
 
 
@@ -142,6 +206,7 @@ def measure(
         anchor=anchor,
         probabilities=probabilities,
         signal=signal,
+        seed=bootstrap_seed(ctx),
     )
     ctx.log(f"{method}: AUC {metrics['AUC'].value:.4f}, reference {metrics['AUC'].reference}")
     ctx.write_log(history)
