@@ -8,6 +8,7 @@ import pytest
 import torch
 
 from physml.models import MLP, LatticeCNN
+from physml.testing import assert_invariant
 
 
 def spins(batch: int, size: int, seed: int = 0) -> torch.Tensor:
@@ -46,8 +47,8 @@ def test_shapes_gradients_and_state_dict(name: str) -> None:
 def test_cnn_invariant_under_periodic_translations(shift: tuple[int, int]) -> None:
     torch.manual_seed(1)
     model = LatticeCNN((8, 8), 3, (8,), 1).double()
-    x = spins(4, 8)
-    assert torch.allclose(model(x), model(torch.roll(x, shift, dims=(1, 2))), atol=1e-12)
+    translate = lambda x: torch.roll(x, shift, dims=(1, 2))  # noqa: E731
+    assert_invariant(model, translate, spins(4, 8), rtol=0.0, atol=1e-12)
 
 
 def test_cnn_invariant_under_lattice_rotation_only_if_kernels_are() -> None:
@@ -63,7 +64,7 @@ def test_cnn_z2_symmetry_exact() -> None:
     torch.manual_seed(3)
     model = LatticeCNN((8,), 3, (8,), 1, z2_symmetric=True).double()
     x = spins(6, 10)
-    assert torch.allclose(model(x), model(-x), atol=1e-14)
+    assert_invariant(model, lambda s: -s, x, rtol=0.0, atol=1e-14)
     plain = LatticeCNN((8,), 3, (8,), 1).double()
     assert not torch.allclose(plain(x), plain(-x))
 
