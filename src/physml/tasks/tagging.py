@@ -25,8 +25,10 @@ import numpy as np
 
 from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import RunContext
+from physml.tasks.seeds import Stream, generator, member_seeds, seed_sequence
 
 __all__ = [
+    "JET_TAGGER_TRAINING",
     "N_RESAMPLES",
     "Anchor",
     "bootstrap_seed",
@@ -34,13 +36,19 @@ __all__ = [
     "fit_networks",
     "fit_trees",
     "measure",
-    "member_seeds",
     "plot_classifier",
     "split_labels",
     "split_with_evaluation",
 ]
 
 TRAIN, VALIDATION, TEST = 0, 1, 2
+
+JET_TAGGER_TRAINING = {
+    "quick": {"train": {"max_epochs": 25, "batch_size": 256, "patience": 4, "min_delta": 1e-4}},
+    "full": {"train": {"max_epochs": 60, "batch_size": 256, "patience": 6, "min_delta": 1e-4}},
+}
+"""Training presets shared by the jet taggers of qg-jets and top-tagging (deep sets,
+transformers, CNNs, LoLa)."""
 
 #: Bootstrap resamples of every test-set error (the error itself is known to ~5 %).
 N_RESAMPLES = 200
@@ -67,7 +75,7 @@ def split_labels(n: int, test_fraction: float, val_fraction: float, seed: int) -
     ``test_fraction`` of the events are held out for testing, then ``val_fraction`` of
     the rest for validation (early stopping); the assignment is a seeded permutation.
     """
-    u = np.random.default_rng([seed, 12]).permutation(n) / n
+    u = generator(seed, Stream.SPLIT).permutation(n) / n
     val_cut = test_fraction + val_fraction * (1 - test_fraction)
     return np.array([TEST, VALIDATION, TRAIN])[np.digitize(u, [test_fraction, val_cut])]
 
@@ -83,7 +91,7 @@ def split_with_evaluation(evaluation: np.ndarray, val_fraction: float, seed: int
 def bootstrap_seed(ctx: RunContext) -> np.random.SeedSequence:
     """The seed of a run's bootstrap resamples (its own stream, derived from the run's
     seed, so that errors never disturb the training streams)."""
-    return np.random.SeedSequence([ctx.seed, 17])
+    return seed_sequence(ctx.seed, Stream.BOOTSTRAP)
 
 
 def classifier_metrics(
@@ -225,11 +233,6 @@ def measure(
     return metrics
 
 
-def member_seeds(ctx: RunContext, n_members: int) -> list[int]:
-    """One independent seed per ensemble member, derived from the run's seed."""
-    return [int(s) for s in np.random.SeedSequence([ctx.seed, 13]).generate_state(n_members)]
-
-
 def fit_trees(
     x: np.ndarray,
     label: np.ndarray,
@@ -252,7 +255,7 @@ def fit_trees(
     weight = None if sample_weight is None else sample_weight[fit]
     out = []
     with ctx.progress("training boosted trees", n_members) as bar:
-        for s in member_seeds(ctx, n_members):
+        for s in member_seeds(ctx.seed, n_members):
             clf = HistGradientBoostingClassifier(
                 max_iter=settings.max_iter,
                 learning_rate=settings.learning_rate,

@@ -15,11 +15,24 @@ def test_multiplicity_is_optimal_in_the_casimir_limit(tmp_path) -> None:
     overrides = {**SMALL, "shower": {"shape": "soft"}}
     record = run("qg-jets", "multiplicity", overrides=overrides, seed=0, out=tmp_path)
     assert record.metrics["AUC"].value == pytest.approx(record.metrics["AUC"].reference, abs=1e-12)
+    gap = record.metrics["AUC_opt - AUC"]  # the same ranking: the paired error vanishes too
+    assert gap.value == pytest.approx(0, abs=1e-12) and gap.error == pytest.approx(0, abs=1e-12)
 
 
 def test_multiplicity_is_suboptimal_with_splitting_functions(tmp_path) -> None:
     record = run("qg-jets", "multiplicity", overrides=SMALL, seed=0, out=tmp_path)
-    assert 0.002 < record.metrics["AUC_opt - AUC"].value < 0.02  # z values carry information
+    gap = record.metrics["AUC_opt - AUC"]
+    assert 0.002 < gap.value < 0.02  # z values carry information
+    assert gap.consistent is False  # more than 2 sigma of the paired error from the optimum
+
+
+def _hanley_mcneil(auc: float, n_signal: int, n_background: int) -> float:
+    """Hanley & McNeil's (1982) standard error of an AUC."""
+    q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
+    variance = auc * (1 - auc) + (n_signal - 1) * (q1 - auc**2) + (n_background - 1) * (
+        q2 - auc**2
+    )
+    return (variance / (n_signal * n_background)) ** 0.5
 
 
 def test_bdt_approaches_the_optimum(tmp_path) -> None:
@@ -28,6 +41,11 @@ def test_bdt_approaches_the_optimum(tmp_path) -> None:
     assert auc.reference > 0.8
     assert -0.01 < auc.reference - auc.value < 0.015  # no classifier beats Neyman-Pearson
     assert record.metrics["accuracy"].value <= record.metrics["accuracy"].reference + 0.02
+    n_test = round(0.25 * 2 * SMALL["n_jets"]) // 2  # test jets per flavour, roughly
+    assert 0.5 < auc.error / _hanley_mcneil(auc.value, n_test, n_test) < 2
+    assert 0 < auc.gap_error < auc.error  # paired: the optimum shares the test jets
+    rejection = record.metrics["1/eps_B(eps_S=0.5)"]
+    assert 0 < rejection.error < 0.2 * rejection.value
 
 
 @pytest.mark.parametrize("method", ["pfn", "efn", "transformer", "cnn"])

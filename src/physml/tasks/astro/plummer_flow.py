@@ -25,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.seeds import Stream, generator, member_seeds
 
 __all__ = ["PlummerFlow", "PlummerFlowSettings"]
 
@@ -79,7 +80,7 @@ class PlummerFlow(Task):
         from physml.models.generative.flows import ensemble_log_prob
         from physml.sim.astro import plummer
 
-        rng = np.random.default_rng([ctx.seed, 41])
+        rng = generator(ctx.seed, Stream.PLUMMER_STARS)
         train, test = plummer.sample(config.n_stars, rng), plummer.sample(config.n_test, rng)
         flows, history = self._fit(config, train, ctx)
         x = torch.from_numpy(test).float()
@@ -122,14 +123,13 @@ class PlummerFlow(Task):
         import torch
 
         from physml.models.generative.flows import Standardized, make_flow
-        from physml.tasks.tagging import member_seeds
         from physml.train import fit_flow
 
         method, m, t = self.method_of(config), config.model, config.train
         x = torch.from_numpy(train).float()
         flows, history = [], []
         with ctx.progress(f"training {method} flows", config.n_members) as bar:
-            for k, seed in enumerate(member_seeds(ctx, config.n_members)):
+            for k, seed in enumerate(member_seeds(ctx.seed, config.n_members)):
                 torch.manual_seed(seed)
                 extra = {"bins": m.bins} if method == "nsf" else {}
                 flow = make_flow(

@@ -22,6 +22,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import Method, Reference, RunContext, Task
 from physml.tasks.collider.higgs_events import HiggsModelSettings
+from physml.tasks.seeds import Stream, generator, member_seeds
 
 __all__ = ["CutOptimisation", "CutOptimisationSettings"]
 
@@ -121,7 +122,7 @@ class CutOptimisation(Task):
                 higgs.sample(
                     config.n_signal,
                     config.n_background,
-                    seed=np.random.default_rng([ctx.seed, 31, k]),
+                    seed=generator(ctx.seed, Stream.CUT_EVENTS, k),
                     model=model,
                     luminosity=config.luminosity,
                 )
@@ -215,7 +216,6 @@ class CutOptimisation(Task):
         """The best cut of each of ``n_members`` seeded GA runs; appends one row per member
         and generation to ``history``."""
         from physml.infer import genetic
-        from physml.tasks.tagging import member_seeds
 
         settings = genetic.GeneticSettings(**config.model.model_dump())
         fitness = genetic.rectangular_cut_fitness(x, w, y, **kwargs)
@@ -223,7 +223,7 @@ class CutOptimisation(Task):
         cuts = []
         total = settings.generations * config.n_members
         with ctx.progress("evolving cuts", total) as bar:
-            for member, seed in enumerate(member_seeds(ctx, config.n_members)):
+            for member, seed in enumerate(member_seeds(ctx.seed, config.n_members)):
 
                 def on_generation(generation: int, population, values, member=member) -> None:
                     finite = values[np.isfinite(values)]

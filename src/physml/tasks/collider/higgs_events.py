@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import Method, Reference, RunContext, Task
 from physml.tasks.collider.qg_jets import BDTSettings
+from physml.tasks.seeds import Stream, generator
 from physml.tasks.tagging import TEST, TRAIN
 
 __all__ = ["HiggsEvents", "HiggsEventsSettings"]
@@ -87,7 +88,7 @@ class HiggsEvents(Task):
 
         def simulate() -> dict[str, np.ndarray]:
             model = higgs.HiggsModel(**config.physics.model_dump())
-            rngs = [np.random.default_rng([ctx.seed, 21, k]) for k in (0, 1)]
+            rngs = [generator(ctx.seed, Stream.HIGGS_EVENTS, k) for k in (0, 1)]
             parts = [
                 higgs.sample(n, n, seed=rng, model=model, luminosity=config.luminosity)
                 for n, rng in zip((config.n_events, config.n_eval), rngs, strict=True)

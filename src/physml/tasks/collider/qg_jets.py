@@ -23,7 +23,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from physml.metrics import Metric
 from physml.tasks.base import Method, Reference, RunContext, Task
-from physml.tasks.tagging import TEST, Anchor
+from physml.tasks.seeds import Stream, seed_sequence
+from physml.tasks.tagging import JET_TAGGER_TRAINING, TEST, Anchor
 
 __all__ = ["QGJets", "QGJetsSettings"]
 
@@ -108,12 +109,6 @@ class TransformerSettings(BaseModel):
     ff_hidden: int = Field(64, ge=1, description="feed-forward width")
 
 
-_TRAIN_PRESETS = {
-    "quick": {"train": {"max_epochs": 25, "batch_size": 256, "patience": 4, "min_delta": 1e-4}},
-    "full": {"train": {"max_epochs": 60, "batch_size": 256, "patience": 6, "min_delta": 1e-4}},
-}
-
-
 class QGJets(Task):
     name = "qg-jets"
     summary = "quark vs gluon jets against the simulator's exact likelihood-ratio optimum"
@@ -123,10 +118,13 @@ class QGJets(Task):
     settings = QGJetsSettings
     methods = {
         "pfn": Method(
-            "pfn", "Particle Flow Network (deep set)", PFNSettings, presets=_TRAIN_PRESETS
+            "pfn", "Particle Flow Network (deep set)", PFNSettings, presets=JET_TAGGER_TRAINING
         ),
         "efn": Method(
-            "efn", "Energy Flow Network (IRC-safe deep set)", EFNSettings, presets=_TRAIN_PRESETS
+            "efn",
+            "Energy Flow Network (IRC-safe deep set)",
+            EFNSettings,
+            presets=JET_TAGGER_TRAINING,
         ),
         "cnn": Method(
             "cnn",
@@ -135,7 +133,7 @@ class QGJets(Task):
             presets={
                 "quick": {"train": {"max_epochs": 12, "batch_size": 256, "patience": 3}},
                 "full": {
-                    "train": _TRAIN_PRESETS["full"]["train"],
+                    "train": JET_TAGGER_TRAINING["full"]["train"],
                     "model": {"n_pixels": 33, "channels": [16, 32, 32], "head_hidden": [64]},
                 },
             },
@@ -144,7 +142,7 @@ class QGJets(Task):
             "transformer",
             "particle transformer (self-attention, no positions)",
             TransformerSettings,
-            presets=_TRAIN_PRESETS,
+            presets=JET_TAGGER_TRAINING,
         ),
         "bdt": Method(
             "bdt", "boosted trees on multiplicity, girth, p_T^D, mass", BDTSettings, trained=False
@@ -174,7 +172,7 @@ class QGJets(Task):
         params = {"n_jets": config.n_jets, **config.shower.model_dump()}
 
         def simulate() -> dict[str, np.ndarray]:
-            seeds = np.random.SeedSequence([ctx.seed, 11]).generate_state(2)
+            seeds = seed_sequence(ctx.seed, Stream.JETS).generate_state(2)
             both = jets.concatenate(
                 [
                     jets.sample(config.n_jets, flavour=f, seed=int(s), shower=shower)

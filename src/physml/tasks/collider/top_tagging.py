@@ -24,7 +24,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from physml.metrics import Metric
 from physml.tasks.base import Method, Reference, RunContext, Task
 from physml.tasks.collider.qg_jets import BDTSettings, CNNSettings, PFNSettings, TransformerSettings
-from physml.tasks.tagging import TEST, Anchor
+from physml.tasks.seeds import Stream, generator, seed_sequence
+from physml.tasks.tagging import JET_TAGGER_TRAINING, TEST, Anchor
 
 __all__ = ["TopTagging", "TopTaggingSettings"]
 
@@ -102,10 +103,6 @@ class TopCNNSettings(CNNSettings):
     n_pixels: int = Field(17, ge=5, le=65, description="pixels per side (covering +-0.8)")
 
 
-_TRAIN = {
-    "quick": {"train": {"max_epochs": 25, "batch_size": 256, "patience": 4, "min_delta": 1e-4}},
-    "full": {"train": {"max_epochs": 60, "batch_size": 256, "patience": 6, "min_delta": 1e-4}},
-}
 _RADIUS = 0.8
 
 
@@ -115,22 +112,26 @@ class TopTagging(Task):
     reference = Reference("AUC (LoLa, literature)", 0.980, "", _COMPARISON)
     settings = TopTaggingSettings
     methods = {
-        "lola": Method("lola", "LoLa: combination + Lorentz layers", LoLaSettings, presets=_TRAIN),
-        "pfn": Method("pfn", "Particle Flow Network (deep set)", PFNSettings, presets=_TRAIN),
+        "lola": Method(
+            "lola", "LoLa: combination + Lorentz layers", LoLaSettings, presets=JET_TAGGER_TRAINING
+        ),
+        "pfn": Method(
+            "pfn", "Particle Flow Network (deep set)", PFNSettings, presets=JET_TAGGER_TRAINING
+        ),
         "cnn": Method(
             "cnn",
             "CNN on jet images",
             TopCNNSettings,
             presets={
-                "quick": _TRAIN["quick"],
-                "full": {**_TRAIN["full"], "model": {"n_pixels": 33}},
+                "quick": JET_TAGGER_TRAINING["quick"],
+                "full": {**JET_TAGGER_TRAINING["full"], "model": {"n_pixels": 33}},
             },
         ),
         "transformer": Method(
             "transformer",
             "particle transformer (self-attention, no positions)",
             TransformerSettings,
-            presets=_TRAIN,
+            presets=JET_TAGGER_TRAINING,
         ),
         "bdt": Method(
             "bdt",
@@ -162,7 +163,7 @@ class TopTagging(Task):
             )
             label = np.concatenate([p.label for p in parts])
             ctx.log(f"{len(label)} real jets from {', '.join(config.data)}")
-            u = np.random.default_rng([ctx.seed, 14]).random(len(label))
+            u = generator(ctx.seed, Stream.TOP_EVALUATION).random(len(label))
             return {
                 "momenta": momenta,
                 "mask": momenta[..., 0] > 0,
@@ -178,7 +179,7 @@ class TopTagging(Task):
 
         def simulate() -> dict[str, np.ndarray]:
             settings = top.TopShower(**config.simulator.model_dump())
-            seeds = np.random.SeedSequence([ctx.seed, 11]).generate_state(2)
+            seeds = seed_sequence(ctx.seed, Stream.JETS).generate_state(2)
             n = config.n_jets + config.n_eval
             both = top.concatenate(
                 [

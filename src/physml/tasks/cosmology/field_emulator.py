@@ -58,6 +58,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validato
 
 from physml.metrics import Metric
 from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.seeds import Stream, generator, member_seeds
 from physml.train.failures import NonFiniteSamples
 
 __all__ = ["DiffusionSettings", "FieldEmulator", "FieldEmulatorSettings", "VAESettings"]
@@ -180,12 +181,11 @@ class FieldEmulator(Task):
         _check_grid(config.size, config.model, self.method_of(config))
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
-        from physml.tasks.tagging import member_seeds
 
         method = self.method_of(config)
-        rng = np.random.default_rng([ctx.seed, 47])
+        rng = generator(ctx.seed, Stream.FIELDS)
         train_x, train_n = _training_fields(config, rng)
-        (seed,) = member_seeds(ctx, 1)
+        (seed,) = member_seeds(ctx.seed, 1)
         samplers, history = _TRAINERS[method](config, train_x, train_n, seed, ctx)
         ctx.write_log(history)
         results = []

@@ -36,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
 from physml.infer.settings import VANSettings
 from physml.metrics import Metric
 from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.seeds import Stream, generator
 from physml.train.failures import NonFiniteSamples
 from physml.train.settings import GANSettings
 
@@ -185,13 +186,14 @@ class IsingGenerative(Task):
             f"training {method} at each temperature", len(config.temperatures)
         ) as bar:
             for i, t in enumerate(config.temperatures):
-                rng = np.random.default_rng([ctx.seed, 7, i])  # the same for every method
+                # the same Monte Carlo references for every method
+                rng = generator(ctx.seed, Stream.ISING_GENERATIVE_MC, i)
                 reference = ising.sample(config.L, t, config.n_generate, rng)
                 floor = ising.sample(config.L, t, config.n_generate, rng)
                 seed = int(rng.integers(2**31))
                 train = None
                 if method != "van":  # the variational method needs no samples
-                    train_rng = np.random.default_rng([ctx.seed, 8, i])
+                    train_rng = generator(ctx.seed, Stream.ISING_GENERATIVE_TRAIN, i)
                     train = ising.sample(config.L, t, config.n_train, train_rng)
                 torch.manual_seed(seed)
                 draw, log = _TRAINERS[method](config, t, train, seed, ctx, i)

@@ -22,6 +22,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from physml.metrics import Metric, crossing_point, ensemble_std, finite_size_extrapolation
 from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.seeds import Stream, member_seeds, seed_sequence
+from physml.tasks.tagging import TEST, TRAIN, VALIDATION, split_labels
 
 __all__ = ["IsingPhase", "IsingPhaseSettings"]
 
@@ -122,6 +124,9 @@ class CNNSettings(BaseModel):
     )
 
 
+_SCAN_ONLY = 3  # split label of the unlabelled temperatures between the phases (scan only)
+
+
 @dataclass
 class _LatticeData:
     """Samples of one lattice size: spins (n, L, L) int8, their temperatures and labels."""
@@ -129,7 +134,7 @@ class _LatticeData:
     spins: np.ndarray
     temperature: np.ndarray
     label: np.ndarray
-    split: np.ndarray  # 0 train, 1 validation, 2 test, 3 scan-only
+    split: np.ndarray  # TRAIN, VALIDATION, TEST, or _SCAN_ONLY (unlabelled temperatures)
 
 
 def _simulate(size: int, settings: IsingPhaseSettings, ctx: RunContext, bar: Any) -> _LatticeData:
@@ -138,7 +143,6 @@ def _simulate(size: int, settings: IsingPhaseSettings, ctx: RunContext, bar: Any
 
     temps, labels = settings.temperatures()
     spins, temperature, label, split = [], [], [], []
-    split_rng = np.random.default_rng([ctx.seed, size, 1])
     events: list[str] = []
     for t, lab in zip(temps, labels, strict=True):
         params = {
@@ -147,9 +151,8 @@ def _simulate(size: int, settings: IsingPhaseSettings, ctx: RunContext, bar: Any
             "n_samples": settings.n_samples,
             "algorithm": settings.algorithm,
         }
-        sample_seed = int(
-            np.random.SeedSequence([ctx.seed, size, round(t * 1e6)]).generate_state(1)[0]
-        )
+        stream = seed_sequence(ctx.seed, Stream.ISING_SAMPLES, size, round(t * 1e6))
+        sample_seed = int(stream.generate_state(1)[0])
 
         draw = functools.partial(
             ising.sample,
@@ -172,11 +175,9 @@ def _simulate(size: int, settings: IsingPhaseSettings, ctx: RunContext, bar: Any
         temperature.append(np.full(n, t))
         label.append(np.full(n, lab, dtype=np.int8))
         if lab < 0:
-            split.append(np.full(n, 3, dtype=np.int8))
+            split.append(np.full(n, _SCAN_ONLY, dtype=np.int8))
         else:
-            u = split_rng.permutation(n) / n
-            val_cut = settings.test_fraction + settings.val_fraction * (1 - settings.test_fraction)
-            s = np.array([2, 1, 0])[np.digitize(u, [settings.test_fraction, val_cut])]
+            s = split_labels(n, settings.test_fraction, settings.val_fraction, sample_seed)
             split.append(s.astype(np.int8))
         bar.advance()
     ctx.log(
@@ -207,8 +208,8 @@ def _train(
 ) -> tuple[list[Predictor], list[dict]]:
     """Fit the ensemble on the labelled training split of ``data``; return one predictor
     per member and the training log rows (tagged with ``tag``)."""
-    train, val = data.split == 0, data.split == 1
-    seeds = np.random.SeedSequence([ctx.seed, 2]).generate_state(config.n_members)
+    train, val = data.split == TRAIN, data.split == VALIDATION
+    seeds = member_seeds(ctx.seed, config.n_members)
     if method == "logistic":
         from sklearn.linear_model import LogisticRegression
 
@@ -280,7 +281,7 @@ def _train(
 def _evaluate(predictors: list[Predictor], data: _LatticeData) -> dict[str, np.ndarray]:
     """P(ordered) vs T on the test and scan configurations, the crossing T_c(L) and the
     test accuracy, for each member."""
-    evaluate, test = data.split >= 2, data.split == 2
+    evaluate, test = data.split >= TEST, data.split == TEST
     curves, crossings, accuracies = [], [], []
     for predict in predictors:
         p = predict(data.spins[evaluate])

@@ -1,0 +1,57 @@
+"""The named random streams of a run, all derived from its one master seed.
+
+Every random draw a task makes comes from ``numpy.random.SeedSequence([seed, stream,
+*keys])``: ``seed`` is the run's master seed (``--seed``), ``stream`` one of the
+:class:`Stream` values below, ``keys`` what tells the draws of one stream apart (a lattice
+size, a temperature index). Distinct streams never share numbers, so adding bootstrap
+errors or another ensemble member leaves the training data and the other members as they
+were. A new task adds its streams here, never an integer of its own.
+
+Example:
+    >>> from physml.tasks.seeds import Stream, generator, member_seeds
+    >>> generator(0, Stream.SPLIT).integers(10) == generator(0, Stream.SPLIT).integers(10)
+    True
+    >>> len(member_seeds(0, 3))
+    3
+"""
+
+from __future__ import annotations
+
+import enum
+
+import numpy as np
+
+__all__ = ["Stream", "generator", "member_seeds", "seed_sequence"]
+
+
+class Stream(enum.IntEnum):
+    """What a stream of random numbers is for (the values are part of reproducibility:
+    changing one changes every run's numbers)."""
+
+    ISING_SAMPLES = 3  #: ising-phase Monte Carlo, one stream per (L, T)
+    ISING_GENERATIVE_MC = 7  #: ising-generative Monte Carlo references, per temperature
+    ISING_GENERATIVE_TRAIN = 8  #: ising-generative training samples, per temperature
+    JETS = 11  #: qg-jets and top-tagging simulated jets (quark/gluon, top/QCD)
+    SPLIT = 12  #: train / validation / test assignment of events
+    MEMBERS = 13  #: one seed per ensemble member
+    TOP_EVALUATION = 14  #: top-tagging's separate evaluation sample
+    BOOTSTRAP = 17  #: bootstrap resamples of the test events (statistical errors)
+    HIGGS_EVENTS = 21  #: higgs-events training and evaluation events
+    CUT_EVENTS = 31  #: cut-optimisation's optimisation and measurement samples
+    PLUMMER_STARS = 41  #: plummer-flow's stars
+    FIELDS = 47  #: field-emulator's training fields and judging draws
+
+
+def seed_sequence(seed: int, stream: Stream, *keys: int) -> np.random.SeedSequence:
+    """The SeedSequence of ``stream`` (and ``keys``) of a run with master ``seed``."""
+    return np.random.SeedSequence([int(seed), int(stream), *(int(k) for k in keys)])
+
+
+def generator(seed: int, stream: Stream, *keys: int) -> np.random.Generator:
+    """A numpy Generator on ``stream`` (and ``keys``) of a run with master ``seed``."""
+    return np.random.default_rng(seed_sequence(seed, stream, *keys))
+
+
+def member_seeds(seed: int, n_members: int) -> list[int]:
+    """One independent integer seed per ensemble member (:attr:`Stream.MEMBERS`)."""
+    return [int(s) for s in seed_sequence(seed, Stream.MEMBERS).generate_state(n_members)]
