@@ -17,6 +17,7 @@ from physml.models.wavefunctions.spin_nqs import (
     SymmetricSpinRBM,
     log_2cosh,
 )
+from physml.testing import assert_invariant
 
 N_SITES = 6
 
@@ -139,12 +140,13 @@ def test_symmetric_rbm_is_translation_invariant(shift: int) -> None:
     with torch.no_grad():
         model.weight.normal_(0.0, 0.5)  # large enough that the test is not vacuous
     s = random_spins(16, N_SITES, seed=shift)
-    rolled = torch.roll(s, shift, dims=-1)
-    torch.testing.assert_close(model(rolled), model(s), rtol=0, atol=1e-13)
+    translate = lambda v: torch.roll(v, shift, dims=-1)  # noqa: E731
+    assert_invariant(model, translate, s, rtol=0.0, atol=1e-13)
     plain = SpinRBM(N_SITES, alpha=2).double()
     with torch.no_grad():
         plain.weight.normal_(0.0, 0.5)
-    assert not torch.allclose(plain(rolled), plain(s), atol=1e-3)
+    with pytest.raises(AssertionError, match="fails under action"):
+        assert_invariant(plain, translate, s, rtol=0.0, atol=1e-3)
 
 
 def test_symmetric_rbm_equals_rbm_with_tied_weights() -> None:
