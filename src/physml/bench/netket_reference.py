@@ -23,7 +23,9 @@ Prints one JSON line: problem, netket version, per-iteration energies and
 errors of the mean, ``times`` (wall seconds since the start of the first
 iteration, taken at the end of each iteration, after parameters are updated
 and synchronised), ``setup_s`` (building Hilbert space, operator, model,
-sampler, variational state and driver; imports excluded) and ``exact``.
+sampler, variational state and driver; imports excluded), ``exact`` and the
+sampler's defaults as used: ``n_chains``, ``sweep_size`` (moves per sample)
+and ``n_discard_per_chain`` (samples discarded per chain at every step).
 The times INCLUDE the JIT compilation of the first step(s): compilation is a
 real part of NetKet's cost, so it is deliberately not excluded.
 """
@@ -142,6 +144,9 @@ def main():
                 "times": times,
                 "setup_s": setup_s,
                 "exact": exact,
+                "n_chains": vstate.sampler.n_chains,
+                "sweep_size": vstate.sampler.sweep_size,
+                "n_discard_per_chain": vstate.n_discard_per_chain,
             }
         )
     )
