@@ -9,7 +9,7 @@ were. A new task adds its streams here, never an integer of its own.
 
 Example:
     >>> from physml.tasks.seeds import Stream, generator, member_seeds
-    >>> generator(0, Stream.SPLIT).integers(10) == generator(0, Stream.SPLIT).integers(10)
+    >>> int(generator(0, Stream.SPLIT).integers(10)) == int(generator(0, Stream.SPLIT).integers(10))
     True
     >>> len(member_seeds(0, 3))
     3
