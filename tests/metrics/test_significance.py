@@ -148,3 +148,29 @@ def test_bad_input(call, match):
 def test_docstring_examples():
     result = doctest.testmod(sig)
     assert result.failed == 0 and result.attempted > 0
+
+
+def test_selection_resamples_match_the_variance_of_weighted_sums() -> None:
+    from physml.metrics import propagate
+    from physml.metrics.significance import ams, selection_resamples
+
+    rng = np.random.default_rng(3)
+    n_s, n_b = 4000, 20_000
+    labels = np.repeat([1, 0], [n_s, n_b])
+    weights = np.concatenate([rng.uniform(0.01, 0.03, n_s), rng.uniform(0.5, 1.5, n_b)])
+    score = rng.normal(labels * 1.5, 1.0)
+    selections = np.stack([score > 1.0, score > 2.0])
+    result = selection_resamples(selections, labels, weights, n_resamples=800, seed=1)
+    for j, chosen in enumerate(selections):
+        # s and b: sums over a fixed number of events per class, each kept or not
+        expected = []
+        for cls in (1, 0):
+            x = np.where(chosen & (labels == cls), weights, 0.0)[labels == cls]
+            expected.append(np.sqrt(x.size * x.var()))
+        s, b = result.value[2 + j], result.value[4 + j]
+        assert result.error[2 + j] == pytest.approx(expected[0], rel=0.1)
+        assert result.error[4 + j] == pytest.approx(expected[1], rel=0.1)
+        # the AMS: first-order propagation of the independent errors of s and b
+        z, variance = propagate(lambda v: ams(v[0], v[1]), [s, b], np.square(expected))
+        assert result.value[j] == pytest.approx(z, rel=1e-12)
+        assert result.error[j] == pytest.approx(np.sqrt(variance), rel=0.1)

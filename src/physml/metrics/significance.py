@@ -16,6 +16,8 @@ For s << b all three agree: Z_A = s / sqrt(b) (1 - s / (6 b) + O(s^2 / b^2)).
 Conventions: s, b >= 0 (NaN, +-inf and negative values raise). s = 0 gives 0 for every
 metric, also when b = 0; s > 0 with b (+ b_reg) = 0 gives +inf: an infinite significance is
 what the formulas say, and it is why :func:`best_threshold` offers ``min_background``.
+:func:`selection_resamples` gives the statistical errors of the significance, s and b of
+fixed selections by a bootstrap over the weighted events that measure them.
 Scalars in give a Python ``float``; arrays (broadcast together) give float64 arrays.
 
 References:
@@ -48,6 +50,7 @@ __all__ = [
     "ams",
     "asimov_significance",
     "best_threshold",
+    "selection_resamples",
     "significance",
     "simple_significance",
 ]
@@ -267,4 +270,52 @@ def best_threshold(
         s=float(s[k]),
         b=float(b[k]),
         n_selected=int(last[k] + 1),
+    )
+
+
+def selection_resamples(
+    selections,
+    labels,
+    weights=None,
+    *,
+    metric: str = "ams",
+    b_reg: float = 10.0,
+    n_resamples: int = 200,
+    seed=0,
+):
+    """Bootstrap of the significance, s and b of k fixed selections over the same events.
+
+    The events are resampled within each class (the simulated event counts per class are
+    fixed by design) and the selections held fixed (a cut chosen on other events), so the
+    errors are those of measuring each selection on these events; resamples are shared,
+    so differences between selections have paired errors
+    (:meth:`physml.metrics.resampling.Resamples.combine`).
+
+    Args:
+        selections: (k, n) bool, True where selection j keeps event i.
+        labels: (n,) 1 for signal, 0 for background.
+        weights: (n,) expected events per event, >= 0; None for 1.
+        metric, b_reg: the figure of merit, as in :func:`significance`.
+        n_resamples: bootstrap resamples.
+        seed: seed of the resamples.
+
+    Returns:
+        :class:`physml.metrics.resampling.Resamples` of 3k statistics: the significance
+        of each selection, then its s, then its b.
+    """
+    from physml.metrics.resampling import bootstrap
+
+    selections = np.atleast_2d(np.asarray(selections, dtype=bool))
+    labels = np.asarray(labels)
+    if selections.shape[1:] != labels.shape:
+        raise ValueError(f"selections {selections.shape} and labels {labels.shape} differ")
+    signal = (selections & (labels == 1)).T.astype(np.float64)  # (n, k)
+    background = (selections & (labels == 0)).T.astype(np.float64)
+
+    def statistic(w: np.ndarray) -> np.ndarray:
+        s, b = np.maximum(w @ signal, 0.0), np.maximum(w @ background, 0.0)
+        return np.concatenate([significance(s, b, metric, b_reg=b_reg), s, b], axis=1)
+
+    return bootstrap(
+        statistic, labels.size, weights=weights, n_resamples=n_resamples, seed=seed, strata=labels
     )

@@ -17,6 +17,14 @@ def test_bdt_approaches_the_optimal_significance(tmp_path) -> None:
     assert 0.6 * ams.reference < ams.value < 1.1 * ams.reference  # noise, not beyond the bound
     assert 0.9 < auc.reference < 0.95
     assert 0 < auc.reference - auc.value < 0.03  # Neyman-Pearson: nobody beats the ratio
+    # errors: the AMS of a few dozen expected events is known to some 10 %; the gap to the
+    # optimum has the paired error of the same events (the two cuts keep different ones)
+    gap = record.metrics["AMS_opt - AMS"]
+    assert 0.02 * ams.value < ams.error < 0.3 * ams.value
+    assert gap.value == pytest.approx(ams.reference - ams.value, abs=1e-12)
+    assert 0 < gap.error == ams.gap_error < 0.3 * ams.reference
+    assert gap.value > -2 * gap.error  # nothing beats the optimum beyond its noise
+    assert 0 < auc.error < 0.005 and record.metrics["accuracy"].error > 0
     for plot in ("roc.png", "scores.png", "ams.png"):
         assert (record.run_dir / "plots" / plot).stat().st_size > 0
 
