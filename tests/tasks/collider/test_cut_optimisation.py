@@ -19,6 +19,15 @@ def test_genetic_algorithm_matches_the_grid_and_respects_the_bound(tmp_path) -> 
     # no selection on these features beats their likelihood ratio (up to sample noise)
     assert ams.value < 1.03 * ams.reference
     assert ams.reference < record.metrics["AMS_LR (all 7 features)"].value  # more features
+    # errors over the measuring sample: the AMS to some 10 %, the paired ratio to the grid
+    # (mostly the same events kept) much better; a near-optimal cut is within 3 sigma of
+    # its bound
+    assert 0.01 * ams.value < ams.error < 0.2 * ams.value
+    ratio = record.metrics["AMS / AMS_grid"]
+    assert 0 < ratio.error < ams.error / ams.value
+    assert ams.value - ams.reference < 3 * ams.gap_error
+    s, b = record.metrics["s"], record.metrics["b"]
+    assert 0 < s.error < 0.2 * s.value and 0 < b.error < 0.2 * b.value
     assert (record.run_dir / "log.csv").read_text().startswith("member,generation,best,mean")
     for plot in ("cuts.png", "evolution.png"):
         assert (record.run_dir / "plots" / plot).stat().st_size > 0

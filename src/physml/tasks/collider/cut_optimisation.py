@@ -9,7 +9,8 @@ with far fewer evaluations, and the exact likelihood ratio of the same features 
 marginal densities are known), the Neyman–Pearson bound that no selection on them can
 beat. Cuts are chosen on an optimisation sample and measured on an independent one of
 the same size, so a cut tuned to fluctuations pays for it; the likelihood-ratio
-threshold is chosen and measured the same way.
+threshold is chosen and measured the same way. Errors are a bootstrap of the measuring
+sample with every selection held fixed, shared by all selections (paired differences).
 """
 
 from __future__ import annotations
@@ -150,8 +151,6 @@ class CutOptimisation(Task):
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         from physml.infer import genetic
-        from physml.metrics.significance import significance
-
         data = self._data(config, ctx)
         method = self.method_of(config)
         opt, meas = data["part"] == 0, data["part"] == 1
@@ -168,44 +167,12 @@ class CutOptimisation(Task):
         else:
             cuts = self._evolve(config, x[opt], w[opt], y[opt], kwargs, ctx, history)
 
-        def measured(selected: np.ndarray) -> tuple[float, float, float]:
-            s = float(w[meas & selected & (y == 1)].sum())
-            b = float(w[meas & selected & (y == 0)].sum())
-            return float(significance(s, b, config.metric, b_reg=config.b_reg)), s, b
-
-        z, s, b = np.array([measured(genetic.apply_cuts(x, cut)) for cut in cuts]).T
-        z_grid = measured(genetic.apply_cuts(x, grid.cut))[0]
-        z_lr, s_lr, b_lr = measured(_best_llr_selection(data["llr_cut"], data, opt, kwargs))
-        z_all = measured(_best_llr_selection(data["llr"], data, opt, kwargs))[0]
-        name, features = _NAMES[config.metric], ", ".join(config.features)
-        metrics = {
-            name: Metric(
-                float(z.mean()),
-                z_lr,
-                "sigma",
-                f"exact likelihood ratio of ({features}), threshold chosen and measured like "
-                f"the cuts (s = {s_lr:.1f}, b = {b_lr:.0f})",
-                ensemble_std(z),
-            ),
-        }
-        if method != "grid":
-            metrics[f"{name} / {name}_grid"] = Metric(
-                float(z.mean() / z_grid),
-                1.0,
-                "",
-                f"the best of {grid.n_cuts} cuts on a {config.grid_points}-point quantile grid",
-                ensemble_std(z / z_grid),
-            )
-        metrics["s"] = Metric(
-            float(s.mean()), None, "events", "expected signal kept", ensemble_std(s)
-        )
-        metrics["b"] = Metric(
-            float(b.mean()), None, "events", "expected background kept", ensemble_std(b)
-        )
-        metrics[f"{name}_LR (all 7 features)"] = Metric(
-            z_all, None, "sigma", "what a selection on every feature could reach"
-        )
-        ctx.log(f"{method}: {name} {z.mean():.3f}, grid {z_grid:.3f}, likelihood ratio {z_lr:.3f}")
+        selections = [genetic.apply_cuts(x, cut) for cut in [*cuts, grid.cut]]
+        selections += [_best_llr_selection(data[key], data, opt, kwargs) for key in _LR]
+        metrics = _measure(np.stack(selections)[:, meas], y[meas], w[meas], config, ctx)
+        if method == "grid":  # the grid's own cut: the ratio is 1 by construction
+            del metrics[f"{_NAMES[config.metric]} / {_NAMES[config.metric]}_grid"]
+        ctx.log(f"{method}: " + ", ".join(f"{k} {m.value:.3f}" for k, m in metrics.items()))
         ctx.write_log(history)
         _plot(ctx, config, data, cuts[0], grid.value, history)
         return metrics
@@ -242,6 +209,80 @@ class CutOptimisation(Task):
                 )
                 cuts.append(result.best_genes)
         return cuts
+
+
+#: The likelihood-ratio selections measured beside the cuts: of the cut features, of all.
+_LR = ("llr_cut", "llr")
+
+
+def _measure(
+    selections: np.ndarray, y: np.ndarray, w: np.ndarray, config: Any, ctx: RunContext
+) -> dict[str, Metric]:
+    """Metrics of the k cuts (rows 0 .. k-1 of ``selections``, shape (k + 3, n) on the
+    measuring events), the grid's cut (row k) and the likelihood-ratio selections of
+    :data:`_LR` (rows k + 1, k + 2), with errors from one bootstrap of the measuring
+    events, selections held fixed: the gap to the likelihood ratio and the ratio to the
+    grid have the paired errors of the same events."""
+    from physml.metrics import Resamples
+    from physml.metrics.significance import selection_resamples
+    from physml.tasks.tagging import N_RESAMPLES, bootstrap_seed
+
+    r = selection_resamples(
+        selections,
+        y,
+        w,
+        metric=config.metric,
+        b_reg=config.b_reg,
+        n_resamples=N_RESAMPLES,
+        seed=bootstrap_seed(ctx),
+    )
+    n, k = len(selections), len(selections) - 3
+    grid, lr, lr_all = k, k + 1, k + 2
+
+    def members(block: int) -> np.ndarray:
+        """Coefficients of the members' mean of block 0 (Z), 1 (s) or 2 (b)."""
+        c = np.zeros(3 * n)
+        c[block * n : block * n + k] = 1.0 / k
+        return c
+
+    def measured(block: int, unit: str, source: str, reference=None, **kw) -> Metric:
+        estimate = r.combine(members(block))
+        spread = ensemble_std(r.value[block * n : block * n + k])
+        return Metric(estimate.value, reference, unit, source, spread, error=estimate.error, **kw)
+
+    name, features, z = _NAMES[config.metric], ", ".join(config.features), r.value
+    to_lr = members(0)
+    to_lr[lr] -= 1.0
+    replicates = r.replicates[:, :k].mean(axis=1) / r.replicates[:, grid]
+    ratio = Resamples(np.asarray(z[:k].mean() / z[grid]), replicates)
+    return {
+        name: measured(
+            0,
+            "sigma",
+            f"exact likelihood ratio of ({features}), threshold chosen and measured like the "
+            f"cuts (s = {z[n + lr]:.1f}, b = {z[2 * n + lr]:.0f}); errors: bootstrap of the "
+            "measuring sample, selections held fixed",
+            reference=float(z[lr]),
+            gap_error=r.combine(to_lr).error,
+        ),
+        f"{name} / {name}_grid": Metric(
+            float(ratio.value),
+            1.0,
+            "",
+            f"the best cut on a {config.grid_points}-point quantile grid (paired bootstrap)",
+            ensemble_std(z[:k] / z[grid]),
+            error=ratio.estimate().error,
+        ),
+        "s": measured(1, "events", "expected signal kept"),
+        "b": measured(2, "events", "expected background kept"),
+        f"{name}_LR (all 7 features)": Metric(
+            float(z[lr_all]),
+            None,
+            "sigma",
+            "what a selection on every feature could reach",
+            error=r.estimate(lr_all).error,
+        ),
+    }
 
 
 def _quantile_grid(x: np.ndarray, config: Any) -> list[np.ndarray]:
