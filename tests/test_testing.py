@@ -198,7 +198,7 @@ def test_gaussians_integrate_to_one_on_a_grid() -> None:
             torch.distributions.Normal(torch.tensor([[-1.0] * 3, [1.5] * 3], dtype=F64), 0.8), 1
         ),
     )
-    assert_normalized(mixture.log_prob, bounds=[(-7.0, 7.0)] * 3, n_points=40)
+    assert_normalized(mixture.log_prob, bounds=[(-7.0, 7.0)] * 3)
     gauss32 = torch.distributions.MultivariateNormal(gauss.loc.float(), cov.float())
     log_prob32 = lambda x: gauss32.log_prob(x.float())  # noqa: E731
     assert log_prob32(torch.zeros(1, 2)).dtype == torch.float32
@@ -274,7 +274,7 @@ def test_importance_sampling_with_numpy_and_scipy() -> None:
         ({"bounds": [(0, 1)] * 4}, "pass proposal="),
         ({"bounds": [(1, 0)]}, "finite low < high"),
         ({"bounds": [(0, 1)], "backend": "jax"}, "backend='jax'"),
-        ({"bounds": [(0, 1)], "n_points": 1}, "n_points=1"),
+        ({"bounds": [(0, 1)], "panels": 1}, "panels=1"),
     ],
 )
 def test_normalisation_arguments_are_checked(kwargs: dict, match: str) -> None:
