@@ -436,3 +436,67 @@ def test_fit_name_is_the_function_after_submodule_imports():
     import physml.train.ensemble  # imports the submodule physml.train.fitting
 
     assert callable(physml.train.fit) and physml.train.fit.__name__ == "fit"
+
+
+# --- in-memory batching --------------------------------------------------------------------
+
+
+class Rows(torch.utils.data.Dataset):
+    """The rows of some tensors, but not a TensorDataset: fit takes its DataLoader path."""
+
+    def __init__(self, data: TensorDataset) -> None:
+        self.tensors = data.tensors
+
+    def __len__(self) -> int:
+        return len(self.tensors[0])
+
+    def __getitem__(self, i: int):
+        return tuple(t[i] for t in self.tensors)
+
+
+@pytest.mark.parametrize(("n", "batch_size"), [(10, 4), (8, 4), (8, 16), (1, 1)])
+def test_epoch_permutation_is_the_dataloader_order(n, batch_size):
+    """Same order epoch after epoch, and the generator left in the same state."""
+    from physml.train import epoch_permutation
+
+    theirs, ours = torch.Generator().manual_seed(5), torch.Generator().manual_seed(5)
+    loader = torch.utils.data.DataLoader(
+        TensorDataset(torch.arange(n)), batch_size=batch_size, shuffle=True, generator=theirs
+    )
+    for _ in range(3):
+        expected = torch.cat([batch for (batch,) in loader])
+        assert torch.equal(epoch_permutation(n, ours), expected)
+        assert torch.equal(ours.get_state(), theirs.get_state())
+
+
+def test_tensor_batches_train_exactly_like_the_dataloader(tmp_path):
+    """A TensorDataset (batched by index) and the same rows through a DataLoader give the
+    same weights, losses and checkpoint, bit for bit (dropout, float32, short last batch)."""
+    train, val = linear_data(70, seed=18), linear_data(30, seed=19)
+    settings = FitSettings(max_epochs=3, batch_size=16, learning_rate=0.01, patience=None)
+    runs = {}
+    for name, (t, v) in {"tensors": (train, val), "rows": (Rows(train), Rows(val))}.items():
+        runs[name] = fit(
+            dropout_mlp(), mse32, t, v, settings=settings, seed=2, checkpoint_dir=tmp_path / name
+        )
+    assert_same_weights(runs["tensors"].model, runs["rows"].model)
+    strip = lambda h: [{k: v for k, v in r.items() if k != "time_s"} for r in h]  # noqa: E731
+    assert strip(runs["tensors"].history) == strip(runs["rows"].history)
+    last = [torch.load(tmp_path / name / "last.pt", weights_only=True) for name in runs]
+    assert torch.equal(last[0]["generator"], last[1]["generator"])
+    assert torch.equal(last[0]["rng"]["cpu"], last[1]["rng"]["cpu"])
+
+
+def test_tensor_batches_are_cast_to_the_precision():
+    """Under "64-true" the loss sees float64 inputs; integer tensors keep their dtype."""
+    x = torch.randn(12, N_FEATURES)
+    labels = torch.arange(12)
+    seen = []
+
+    def loss(model, batch):
+        seen.append((batch[0].dtype, batch[1].dtype, batch[0].shape[0]))
+        return mse(model, (batch[0], batch[1].double()))
+
+    settings = FitSettings(max_epochs=1, batch_size=5, patience=None, precision="64-true")
+    fit(linear_model(), loss, TensorDataset(x, labels), settings=settings, seed=0)
+    assert seen == [(torch.float64, torch.int64, 5)] * 2 + [(torch.float64, torch.int64, 2)]

@@ -21,7 +21,13 @@ if TYPE_CHECKING:
     from physml.train.devices import DEVICE_CHOICES, resolve_device
     from physml.train.ensemble import fit_ensemble, member_seeds, spread
     from physml.train.failures import TrainingFailed
-    from physml.train.fitting import LOG_COLUMNS, FitResult, TrainingDiverged, fit
+    from physml.train.fitting import (
+        LOG_COLUMNS,
+        FitResult,
+        TrainingDiverged,
+        epoch_permutation,
+        fit,
+    )
     from physml.train.settings import FitSettings, GANSettings
 
 __all__ = [
@@ -35,6 +41,7 @@ __all__ = [
     "GANSettings",
     "TrainingDiverged",
     "TrainingFailed",
+    "epoch_permutation",
     "fit",
     "fit_ensemble",
     "fit_flow",
@@ -60,6 +67,7 @@ _WHERE = {
     "FitResult": "fitting",
     "TrainingDiverged": "fitting",
     "fit": "fitting",
+    "epoch_permutation": "fitting",
     "FitSettings": "settings",
     "TrainingFailed": "failures",
 }

@@ -8,10 +8,14 @@ models (negative log-likelihood).
 Conventions:
     * Epochs are numbered from 1. A run's losses are means over samples (batch losses
       weighted by batch size), so they do not depend on how the last batch is cut.
-    * Data order comes from ``torch.Generator().manual_seed(seed)`` handed to the training
-      ``DataLoader`` (``shuffle=True``); randomness inside the model (dropout) draws from
-      torch's global generator, which :func:`fit` forks, seeds from ``seed`` and restores on
-      exit, so nothing leaks to the caller and the run is reproducible.
+    * Data order comes from ``torch.Generator().manual_seed(seed)``: every epoch visits
+      the training samples in the order :func:`epoch_permutation` draws from it, the order
+      of a ``DataLoader(train, shuffle=True, generator=...)``. A ``TensorDataset`` (the
+      common case) is moved to the device once and batched there by index; other
+      datasets go through that ``DataLoader``; both give the same batches, bit for bit.
+      Randomness inside the model (dropout) draws from torch's global generator, which
+      :func:`fit` forks, seeds from ``seed`` and restores on exit, so nothing leaks to the
+      caller and the run is reproducible.
     * ``checkpoint_dir/last.pt`` holds everything needed to resume bitwise-identically
       (weights, optimizer, data-order generator, model RNG, early-stopping counters,
       history); ``best.pt`` holds the best model's ``state_dict`` only. Both contain tensors
@@ -39,13 +43,13 @@ import torch
 from lightning.fabric import Fabric
 from lightning.fabric.utilities.warnings import PossibleUserWarning
 from torch import nn
-from torch.utils.data import DataLoader, Dataset
+from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from physml.atomic import atomic_path
 from physml.train.devices import resolve_device
 from physml.train.settings import FitSettings
 
-__all__ = ["LOG_COLUMNS", "FitResult", "TrainingDiverged", "fit"]
+__all__ = ["LOG_COLUMNS", "FitResult", "TrainingDiverged", "epoch_permutation", "fit"]
 
 LOG_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "lr", "time_s")
 """Columns of the CSV training log, one row per epoch (``val_loss`` empty without val)."""
@@ -103,9 +107,12 @@ def fit(
             caller's business). It is moved to ``device`` and, for ``"64-true"``, to float64
             in place.
         loss_fn: ``loss_fn(model, batch) -> scalar tensor``, the mean loss of a batch;
-            ``batch`` is what the ``DataLoader`` yields (e.g. a tuple of tensors), already on
-            the device.
-        train: training set (e.g. a ``TensorDataset``), shuffled every epoch.
+            ``batch`` is what a ``DataLoader`` over ``train`` yields (a list of tensors for
+            a ``TensorDataset``), already on the device and in the training precision.
+        train: training set, shuffled every epoch. A ``TensorDataset`` is copied to the
+            device once (it must fit in the device's memory) and batched there by index,
+            without per-step host-device synchronisation; any other ``Dataset`` is read
+            through a ``DataLoader``.
         val: validation set for early stopping and best-weight selection, or ``None``.
         settings: epochs, batch size, optimizer and stopping settings.
         seed: non-negative integer; fixes data order and in-model randomness.
@@ -141,21 +148,15 @@ def fit(
     _check_inputs(train, val, seed)
     ckpt_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     accelerator = resolve_device(device)
-    with _quiet_lightning():
-        fabric = Fabric(accelerator=accelerator, devices=1, precision=settings.precision)
-        fabric.launch()
-        optimizer = torch.optim.AdamW(
-            model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
-        )
-        # Fabric converts and moves the module in place; `model` stays the plain module.
-        _, optimizer = fabric.setup(model, optimizer)
-        order = torch.Generator().manual_seed(seed)
-        train_loader = fabric.setup_dataloaders(
-            DataLoader(train, batch_size=settings.batch_size, shuffle=True, generator=order)
-        )
-        val_loader = None
-        if val is not None:
-            val_loader = fabric.setup_dataloaders(DataLoader(val, batch_size=settings.batch_size))
+    fabric = _fabric(accelerator, settings.precision)
+    optimizer = torch.optim.AdamW(
+        model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
+    )
+    # Fabric converts and moves the module in place; `model` stays the plain module.
+    _, optimizer = fabric.setup(model, optimizer)
+    order = torch.Generator().manual_seed(seed)
+    train_batches = _batcher(fabric, train, settings.batch_size, order)
+    val_batches = None if val is None else _batcher(fabric, val, settings.batch_size, None)
 
     state = _fresh_state(settings, seed, has_val=val is not None)
     resumed_from = None
@@ -172,12 +173,12 @@ def fit(
         for epoch in range(state["epoch"] + 1, settings.max_epochs + 1):
             t0 = time.perf_counter()
             model.train()
-            train_loss = _run_epoch(fabric, model, loss_fn, train_loader, optimizer)
+            train_loss = _run_epoch(fabric, model, loss_fn, train_batches(), optimizer)
             val_loss = None
-            if val_loader is not None:
+            if val_batches is not None:
                 model.eval()
                 with torch.no_grad():
-                    val_loss = _run_epoch(fabric, model, loss_fn, val_loader, None)
+                    val_loss = _run_epoch(fabric, model, loss_fn, val_batches(), None)
             if not math.isfinite(train_loss) or not math.isfinite(val_loss or 0.0):
                 where = f"; the last good checkpoint is {ckpt_dir / 'last.pt'}" if ckpt_dir else ""
                 raise TrainingDiverged(
@@ -210,27 +211,69 @@ def _run_epoch(
     fabric: Fabric,
     model: nn.Module,
     loss_fn: LossFn,
-    loader: Iterator[Any],
+    batches: Iterator[tuple[Any, int]],
     optimizer: torch.optim.Optimizer | None,
 ) -> float:
-    """One pass over ``loader``; one optimizer step per batch unless ``optimizer`` is None.
+    """One pass over ``(batch, size)`` pairs; one optimizer step per batch unless
+    ``optimizer`` is None.
 
-    Returns the sample-weighted mean loss.
+    Returns the sample-weighted mean loss. The sum stays on the device: the one
+    host-device synchronisation of an epoch is reading it at the end (a NaN or infinite
+    step loss makes it non-finite, which :func:`fit` reports as divergence).
     """
-    convert = fabric.strategy.precision.convert_input
     total, count = torch.zeros((), dtype=torch.float64, device=fabric.device), 0
-    for batch in loader:
-        batch = convert(batch)
+    for batch, n in batches:
         with fabric.autocast():
             loss = loss_fn(model, batch)
         if optimizer is not None:
             optimizer.zero_grad()
             fabric.backward(loss)
             optimizer.step()
-        n = _batch_len(batch)
         total += loss.detach().double() * n
         count += n
     return float(total) / count
+
+
+def _batcher(
+    fabric: Fabric, data: Dataset, batch_size: int, order: torch.Generator | None
+) -> Callable[[], Iterator[tuple[Any, int]]]:
+    """A function giving one epoch's ``(batch, size)`` pairs, on the device, in precision.
+
+    A ``TensorDataset`` is moved to the device and converted once, then batched by index
+    (shuffled by :func:`epoch_permutation` from ``order``, or in order when ``order`` is
+    None), so a step costs one ``index_select`` per tensor instead of the ``DataLoader``'s
+    per-sample ``__getitem__`` and collate. The batches are lists of tensors, the values
+    a ``DataLoader`` would yield, and the random draws are the ``DataLoader``'s too, so a
+    run is bitwise the same whichever path it takes. Other datasets go through a
+    ``DataLoader``.
+    """
+    convert = fabric.strategy.precision.convert_input
+    if isinstance(data, TensorDataset):
+        tensors = convert(fabric.to_device(list(data.tensors)))
+        n = len(data)
+
+        def tensor_batches() -> Iterator[tuple[Any, int]]:
+            if order is None:
+                # A DataLoader without a generator draws its worker base seed from torch's
+                # global generator; so does this, to leave in-model randomness unchanged.
+                torch.empty((), dtype=torch.int64).random_()
+                for views in zip(*(t.split(batch_size) for t in tensors), strict=True):
+                    yield list(views), views[0].shape[0]
+                return
+            for index in epoch_permutation(n, order).to(fabric.device).split(batch_size):
+                yield [t.index_select(0, index) for t in tensors], len(index)
+
+        return tensor_batches
+    loader = fabric.setup_dataloaders(
+        DataLoader(data, batch_size=batch_size, shuffle=order is not None, generator=order)
+    )
+
+    def loader_batches() -> Iterator[tuple[Any, int]]:
+        for batch in loader:
+            batch = convert(batch)
+            yield batch, _batch_len(batch)
+
+    return loader_batches
 
 
 def _update_state(
@@ -267,6 +310,28 @@ def _result(
         resumed_from=resumed_from,
         wall_time_s=wall_time_s,
     )
+
+
+def epoch_permutation(n: int, generator: torch.Generator) -> torch.Tensor:
+    """The order in which :func:`fit` visits ``n`` training samples in one epoch.
+
+    It is the permutation ``DataLoader(data, shuffle=True, generator=generator)`` yields,
+    drawn with the same calls on ``generator`` (the loader's worker base seed, its
+    sampler's permutation and the one more permutation the sampler draws when it is
+    exhausted), so in-memory and other datasets see the same order and leave the
+    generator in the same state.
+
+    Args:
+        n: number of samples (>= 1).
+        generator: a CPU ``torch.Generator``; advanced in place.
+
+    Returns:
+        int64 tensor of shape (n,) on the CPU, a permutation of ``range(n)``.
+    """
+    torch.empty((), dtype=torch.int64).random_(generator=generator)
+    order = torch.randperm(n, generator=generator)
+    torch.randperm(n, generator=generator)
+    return order
 
 
 # --- state, checkpoints and logs -------------------------------------------------------
@@ -405,6 +470,27 @@ def _check_inputs(train: Dataset, val: Dataset | None, seed: int) -> None:
         raise ValueError("val is empty; pass val=None to train without validation")
     if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
         raise ValueError(f"seed={seed!r} must be a non-negative integer")
+
+
+_FABRICS: dict[tuple[str, str], Fabric] = {}
+
+
+def _fabric(accelerator: str, precision: str) -> Fabric:
+    """A launched single-device Fabric for ``accelerator`` and ``precision``.
+
+    Fabric's constructor scans the entry points of every installed package for callbacks
+    (about 35 ms here, most of a short fit's overhead), so a Fabric whose precision plugin
+    keeps no state (all but ``16-mixed``, whose gradient scaler belongs to one run) is made
+    once per process and shared by the calls of :func:`fit`.
+    """
+    fabric = _FABRICS.get((accelerator, precision))
+    if fabric is None:
+        with _quiet_lightning():
+            fabric = Fabric(accelerator=accelerator, devices=1, precision=precision)
+            fabric.launch()
+        if not fabric.strategy.precision.state_dict():
+            _FABRICS[accelerator, precision] = fabric
+    return fabric
 
 
 @contextlib.contextmanager
