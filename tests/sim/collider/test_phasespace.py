@@ -431,3 +431,13 @@ def test_phase_space_volume_bad_input():
         ps.phase_space_volume(100.0, [1.0] * 5)
     with pytest.raises(ValueError, match=r"^sqrt_s=3.0 is not allowed"):
         ps.phase_space_volume(3.0, [1.0, 2.0])
+
+
+def test_docstring_examples_of_phasespace_and_lorentz():
+    import doctest
+
+    from physml.sim.collider import lorentz
+
+    for module in (ps, lorentz):
+        result = doctest.testmod(module)
+        assert result.failed == 0 and result.attempted > 0
