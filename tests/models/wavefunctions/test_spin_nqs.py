@@ -79,6 +79,13 @@ def test_int8_spins_are_cast_to_model_dtype(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", MODELS)
+def test_runs_on_the_device_it_is_moved_to(name: str) -> None:
+    # meta tensors carry shapes only: a tensor made on the CPU inside forward would raise
+    model = MODELS[name]().double().to("meta")
+    assert model(random_spins(4, N_SITES).to("meta")).device.type == "meta"
+
+
+@pytest.mark.parametrize("name", MODELS)
 def test_wrong_number_of_sites_raises(name: str) -> None:
     with pytest.raises(ValueError, match="expected"):
         MODELS[name]()(random_spins(3, N_SITES + 1, dtype=torch.float32))

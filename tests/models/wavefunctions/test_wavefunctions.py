@@ -119,6 +119,16 @@ def test_shapes_and_analytic_derivatives_match_autograd(name: str) -> None:
 
 
 @pytest.mark.parametrize("name", MODELS)
+def test_runs_on_the_device_it_is_moved_to(name: str) -> None:
+    # meta tensors carry shapes only: a tensor made on the CPU inside forward or the
+    # derivatives (instead of on x's device) would raise here
+    model = perturbed(name).to("meta")
+    x = configurations(model).to("meta")
+    outputs = [model(x), *derivatives_of(model, x)]
+    assert {t.device.type for t in outputs} == {"meta"}
+
+
+@pytest.mark.parametrize("name", MODELS)
 def test_derivatives_match_finite_differences(name: str) -> None:
     """The gradient and Laplacian of log|psi| that the VMC engine uses (analytic, or
     autograd's for the deep set) against five-point central differences of the model."""

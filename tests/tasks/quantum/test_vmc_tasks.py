@@ -148,6 +148,35 @@ def test_unphysical_input_is_refused_in_one_line(
     assert "\n" not in str(err.value)
 
 
+@pytest.mark.parametrize(
+    ("task", "method"),
+    [
+        ("tfim-chain", "rbm"),
+        ("heisenberg-chain", "rbm-symmetric"),
+        ("ho-bosons", "deepset"),
+        ("quantum-dot", "slater-pade"),
+    ],
+)
+def test_every_part_of_a_vmc_run_is_made_on_the_run_device(
+    task: str, method: str, tmp_path
+) -> None:
+    # the meta device holds shapes only: a tensor made on the CPU (or read back to it)
+    # anywhere in building, sampling or measuring would raise (see tests/infer/test_vmc_devices.py)
+    import torch
+
+    from physml.infer.vmc import log_derivatives
+    from physml.tasks.base import RunContext
+
+    small = {"n_burn_in": 5, "n_chains": 4, "n_samples": 16}
+    task_, method, config = resolve(task, method, overrides={"vmc": small})
+    ctx = RunContext(run_dir=tmp_path, seed=0, device="meta")
+    vmc = task_.build(config, task_.system(config), ctx)
+    configs = vmc.sample(16).flat()
+    tensors = [*vmc.model.parameters(), vmc.sampler.chains, configs]
+    tensors += [vmc.local_energies(configs), log_derivatives(vmc.model, configs)]
+    assert {t.device for t in tensors} == {torch.device("meta")}
+
+
 def test_symmetric_rbm_is_refused_on_a_square_lattice() -> None:
     with pytest.raises(ConfigError, match="rbm-symmetric is translation-invariant along"):
         resolve("tfim-chain", "rbm-symmetric", overrides=["ly=2"])

@@ -14,11 +14,17 @@ restored (and written to the checkpoint) and :class:`VMCDiverged` names the iter
 the likely cause. Checkpoints hold tensors and plain containers only and load with
 ``torch.load(path, weights_only=True)``; a run resumed from one continues bitwise
 identically.
+
+Devices: the model, the sampler and the local energy live on one device (the model's;
+:class:`VMC` refuses a mix). An iteration reads back to the host only what its safeguards
+and its record need: the local energies (for the blocking error bar), the acceptance
+count and whether the update is finite.
 """
 
 from __future__ import annotations
 
 import copy
+import itertools
 import math
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
@@ -85,10 +91,19 @@ class Estimate:
 
 
 def _clip(e_loc: torch.Tensor, width: float) -> torch.Tensor:
-    """Clip to median +- width * (median absolute deviation)."""
+    """Clip to median +- width * (median absolute deviation); unchanged where the MAD is 0
+    (decided on the device, without a host synchronisation)."""
     median = e_loc.median()
     mad = (e_loc - median).abs().median()
-    return e_loc if mad == 0 else e_loc.clamp(median - width * mad, median + width * mad)
+    return torch.where(mad == 0, e_loc, e_loc.clamp(median - width * mad, median + width * mad))
+
+
+def _device_of(obj: Any) -> torch.device | None:
+    """The device of a model's first parameter or buffer, or of a sampler or local energy."""
+    if isinstance(obj, nn.Module):
+        tensor = next(itertools.chain(obj.parameters(), obj.buffers()), None)
+        return None if tensor is None else tensor.device
+    return getattr(obj, "device", None)
 
 
 Sampler = SpinMetropolis | ContinuousMetropolis
@@ -131,6 +146,12 @@ class VMC:
         self.diag_shift = check_real("diag_shift", diag_shift, positive=True)
         self.n_samples = check_int("n_samples", n_samples, minimum=2)
         self.clip = None if clip is None else check_real("clip", clip, positive=True)
+        parts = {"model": model, "sampler": sampler, "local_energy": local_energy}
+        devices = {name: _device_of(part) for name, part in parts.items()}
+        found = {d for d in devices.values() if d is not None}
+        if len(found) > 1:
+            listed = ", ".join(f"{name} on {d}" for name, d in devices.items() if d is not None)
+            raise ValueError(f"{listed}: expected one device for all three")
         self.model, self.sampler, self.local_energy = model, sampler, local_energy
         params = [p for p in model.parameters() if p.requires_grad]
         self.optimizer: torch.optim.Optimizer = (

@@ -7,6 +7,10 @@ r"""Local energies :math:`E_L(x) = (H\psi)(x)/\psi(x)`, batched, in torch.
   |\nabla\log|\psi||^2) + V(x)`, with the derivatives of log|psi| taken from the
   wavefunction's analytic ``derivatives`` when it has them (``has_analytic_derivatives``)
   and from automatic differentiation otherwise; both give the same number (tested).
+
+Devices: everything follows the configurations' device. The lattice tables (the Pauli
+strings' flip signs, groups, coefficients and Z sites) are put on ``device`` once, at
+construction; a continuous potential is evaluated on x's device.
 """
 
 from __future__ import annotations
@@ -29,25 +33,34 @@ class LatticeLocalEnergy:
     Args:
         hamiltonian: the Pauli-string Hamiltonian (real coefficients).
         dtype: floating dtype of the configurations.
+        device: device of the configurations (the model's); default the CPU.
 
     Shapes:
         ``elements(s)``: (batch, n_sites) -> (batch, n_groups) matrix elements
         :math:`\langle s'_g|H|s\rangle`; ``__call__(log_psi, s)`` -> (batch,).
     """
 
-    def __init__(self, hamiltonian: PauliSum, *, dtype: torch.dtype = torch.float64) -> None:
+    def __init__(
+        self,
+        hamiltonian: PauliSum,
+        *,
+        dtype: torch.dtype = torch.float64,
+        device: torch.device | str | None = None,
+    ) -> None:
         conn = hamiltonian.connections()
         self.n_sites = hamiltonian.n_sites
-        self.flip_sign = torch.tensor(1.0 - 2.0 * conn.flip_masks[1:], dtype=dtype)
-        self.term_group = torch.tensor(conn.term_group, dtype=torch.long)
-        self.term_coeff = torch.tensor(conn.term_coeff, dtype=dtype)
-        self.term_z = torch.tensor(conn.term_z, dtype=torch.long)
+        dev = torch.device("cpu" if device is None else device)
+        self.flip_sign = torch.tensor(1.0 - 2.0 * conn.flip_masks[1:], dtype=dtype, device=dev)
+        self.term_group = torch.tensor(conn.term_group, dtype=torch.long, device=dev)
+        self.term_coeff = torch.tensor(conn.term_coeff, dtype=dtype, device=dev)
+        self.term_z = torch.tensor(conn.term_z, dtype=torch.long, device=dev)
         self.n_groups = len(conn.flip_masks)
+        self.device = self.term_coeff.device  # with its index: 'cuda' becomes 'cuda:0'
 
     def elements(self, s: torch.Tensor) -> torch.Tensor:
-        ones = torch.ones(s.shape[0], 1, dtype=s.dtype)
+        ones = s.new_ones(s.shape[0], 1)
         factors = torch.cat([s, ones], dim=1)[:, self.term_z].prod(-1)  # (batch, n_terms)
-        out = torch.zeros(s.shape[0], self.n_groups, dtype=s.dtype)
+        out = s.new_zeros(s.shape[0], self.n_groups)
         return out.index_add_(1, self.term_group, factors * self.term_coeff)
 
     def connected(self, s: torch.Tensor) -> torch.Tensor:

@@ -14,6 +14,17 @@ Conventions:
     * ``acceptance`` of a call is the mean over every proposal made in it.
     * Randomness comes from the sampler's own ``torch.Generator`` (seeded at construction),
       never from torch's global generator, and is part of :meth:`state_dict`.
+
+Devices: a sampler lives on one ``device`` (the model's; the CPU by default). Its chains,
+lattice edges and generator are made there once, every draw happens there, and a call
+never reads a value back to the host while it sweeps: acceptances are counted on the
+device and :attr:`Samples.acceptance` reads the count when asked. The one exception is the
+step tuning of :class:`ContinuousMetropolis` during burn-in, which reads the acceptance
+every 10 moves. The same seed gives the same chains on the same kind of device; a CUDA
+generator draws other numbers than a CPU one, so CPU and GPU runs agree statistically,
+not bit for bit. The ``meta`` device (shapes without data) has no generator of its own
+and draws from a CPU one: the tests run the samplers there to prove that no tensor is
+made on another device and that no value is read back mid-call.
 """
 
 from __future__ import annotations
@@ -41,15 +52,40 @@ class Samples:
     Attributes:
         configs: (n_per_chain, n_chains, ...) in draw order, so chains stay separable for
             error bars by blocking (:func:`physml.metrics.blocking`).
-        acceptance: mean acceptance rate of the call's proposals.
+        n_accepted: number of accepted proposals, a 0-d integer tensor on the sampler's
+            device (counting there keeps sampling free of host synchronisation).
+        n_proposals: number of proposals made.
     """
 
     configs: torch.Tensor
-    acceptance: float
+    n_accepted: torch.Tensor
+    n_proposals: int
+
+    @property
+    def acceptance(self) -> float:
+        """Mean acceptance rate of the call's proposals (reads the count to the host)."""
+        return int(self.n_accepted) / self.n_proposals
 
     def flat(self) -> torch.Tensor:
         """All configurations as one batch (n_per_chain * n_chains, ...)."""
         return self.configs.reshape(-1, *self.configs.shape[2:])
+
+
+def _generator(seed: int, device: torch.device) -> torch.Generator:
+    """The sampler's seeded generator on ``device`` (a CPU one for ``meta``, which has none)."""
+    return torch.Generator(device="cpu" if device.type == "meta" else device).manual_seed(seed)
+
+
+def _host_scalar(value: float | bool) -> torch.Tensor:
+    """A host-side setting as a CPU tensor for :meth:`state_dict`; a step in float64, so
+    that a resumed chain moves exactly as the uninterrupted one would."""
+    dtype = torch.bool if isinstance(value, bool) else torch.float64
+    return torch.tensor(value, dtype=dtype, device="cpu")
+
+
+def _counter(device: torch.device) -> torch.Tensor:
+    """A zero count of accepted proposals on ``device``."""
+    return torch.zeros((), dtype=torch.long, device=device)
 
 
 class SpinMetropolis:
@@ -70,6 +106,7 @@ class SpinMetropolis:
         magnetization: starting sector for "exchange" moves (sum of spins).
         seed: seed of the sampler's generator.
         dtype: floating dtype of the configurations (the model's).
+        device: where the chains live and are drawn (the model's); default the CPU.
     """
 
     def __init__(
@@ -84,6 +121,7 @@ class SpinMetropolis:
         magnetization: int = 0,
         seed: int = 0,
         dtype: torch.dtype = torch.float64,
+        device: torch.device | str | None = None,
     ) -> None:
         n_sites = check_int("n_sites", n_sites, minimum=2)
         n_chains = check_int("n_chains", n_chains, minimum=1)
@@ -93,7 +131,10 @@ class SpinMetropolis:
             raise ValueError(f"move={move!r}; allowed: 'flip', 'exchange'")
         self.n_sites, self.n_chains, self.move = n_sites, n_chains, move
         self.sweeps_per_sample, self.n_burn_in = sweeps_per_sample, n_burn_in
-        self.generator = torch.Generator().manual_seed(seed)
+        device = torch.device("cpu" if device is None else device)
+        self.generator = _generator(seed, device)
+        on_device = {"generator": self.generator, "device": device}
+        self._rows = torch.arange(n_chains, device=device)
         if move == "exchange":
             if edges is None or len(edges) == 0:
                 raise ValueError("move='exchange' needs the lattice edges (edges=...)")
@@ -102,42 +143,48 @@ class SpinMetropolis:
                     f"magnetization={magnetization} is impossible on {n_sites} spins "
                     f"(allowed: -{n_sites}..{n_sites} with the parity of n_sites)"
                 )
-            self.edges = torch.as_tensor(np.asarray(edges), dtype=torch.long)
+            self.edges = torch.as_tensor(np.asarray(edges), dtype=torch.long, device=device)
             n_up = (n_sites + magnetization) // 2
-            base = torch.ones(n_sites, dtype=dtype)
+            base = torch.ones(n_sites, dtype=dtype, device=device)
             base[n_up:] = -1
-            order = torch.rand(n_chains, n_sites, generator=self.generator).argsort(dim=1)
+            order = torch.rand(n_chains, n_sites, **on_device).argsort(dim=1)
             self.chains = base[order]
         else:
             self.edges = None
-            coin = torch.rand(n_chains, n_sites, generator=self.generator) < 0.5
+            coin = torch.rand(n_chains, n_sites, **on_device) < 0.5
             self.chains = torch.where(coin, 1.0, -1.0).to(dtype)
+        self.device = self.chains.device  # with its index: 'cuda' becomes 'cuda:0'
         self._burnt_in = False
 
     def _propose(self) -> torch.Tensor:
         """One proposal per chain (a new configuration tensor)."""
-        rows = torch.arange(self.n_chains)
+        rows, on_device = self._rows, {"generator": self.generator, "device": self.device}
         proposal = self.chains.clone()
         if self.edges is None:
-            sites = torch.randint(self.n_sites, (self.n_chains,), generator=self.generator)
+            sites = torch.randint(self.n_sites, (self.n_chains,), **on_device)
             proposal[rows, sites] *= -1
         else:
-            pick = torch.randint(len(self.edges), (self.n_chains,), generator=self.generator)
+            pick = torch.randint(len(self.edges), (self.n_chains,), **on_device)
             i, j = self.edges[pick, 0], self.edges[pick, 1]
             proposal[rows, i], proposal[rows, j] = self.chains[rows, j], self.chains[rows, i]
         return proposal
 
     @torch.no_grad()
-    def _sweeps(self, log_psi: LogPsi, current: torch.Tensor, n: int) -> tuple[torch.Tensor, int]:
-        accepted = 0
+    def _sweeps(
+        self, log_psi: LogPsi, current: torch.Tensor, n: int
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """``n`` sweeps; returns log|psi| of the chains and the accepted count (on device)."""
+        accepted = _counter(self.device)
         for _ in range(n * self.n_sites):
             proposal = self._propose()
             new = log_psi(proposal)
-            u = torch.rand(self.n_chains, generator=self.generator, dtype=new.dtype)
+            u = torch.rand(
+                self.n_chains, generator=self.generator, dtype=new.dtype, device=self.device
+            )
             accept = torch.log(u) < 2.0 * (new - current)
             self.chains = torch.where(accept[:, None], proposal, self.chains)
             current = torch.where(accept, new, current)
-            accepted += int(accept.sum())
+            accepted += accept.sum()
         return current, accepted
 
     def sample(self, log_psi: LogPsi, n_samples: int) -> Samples:
@@ -149,23 +196,23 @@ class SpinMetropolis:
             current, _ = self._sweeps(log_psi, current, self.n_burn_in)
             self._burnt_in = True
         per_chain = -(-n_samples // self.n_chains)
-        out, accepted = [], 0
+        out, accepted = [], _counter(self.device)
         for _ in range(per_chain):
             current, acc = self._sweeps(log_psi, current, self.sweeps_per_sample)
             accepted += acc
             out.append(self.chains)
         proposals = per_chain * self.sweeps_per_sample * self.n_sites * self.n_chains
-        return Samples(torch.stack(out), accepted / proposals)
+        return Samples(torch.stack(out), accepted, proposals)
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return {
             "chains": self.chains.clone(),
             "generator": self.generator.get_state(),
-            "burnt_in": torch.tensor(self._burnt_in),
+            "burnt_in": _host_scalar(self._burnt_in),
         }
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        self.chains = state["chains"].clone()
+        self.chains = state["chains"].to(self.device, copy=True)
         self.generator.set_state(state["generator"])
         self._burnt_in = bool(state["burnt_in"])
 
@@ -212,6 +259,7 @@ class ContinuousMetropolis:
         n_burn_in: moves discarded (and used to tune the step) on the first call.
         init_scale: width of the Gaussian the walkers start from.
         seed, dtype: generator seed and floating dtype.
+        device: where the walkers live and are drawn (the model's); default the CPU.
     """
 
     def __init__(
@@ -229,6 +277,7 @@ class ContinuousMetropolis:
         init_scale: float = 1.0,
         seed: int = 0,
         dtype: torch.dtype = torch.float64,
+        device: torch.device | str | None = None,
     ) -> None:
         n_particles = check_int("n_particles", n_particles, minimum=1)
         dim = check_int("dim", dim, minimum=1)
@@ -249,18 +298,22 @@ class ContinuousMetropolis:
         self.n_chains, self.langevin, self.step = n_chains, langevin, float(step)
         self.steps_per_sample, self.n_burn_in = steps_per_sample, n_burn_in
         self.target = 0.8 if langevin else 0.5
-        self.generator = torch.Generator().manual_seed(seed)
+        device = torch.device("cpu" if device is None else device)
+        self.generator = _generator(seed, device)
         self.chains = init_scale * torch.randn(
-            n_chains, n_particles, dim, generator=self.generator, dtype=dtype
+            n_chains, n_particles, dim, generator=self.generator, dtype=dtype, device=device
         )
+        self.device = self.chains.device  # with its index: 'cuda' becomes 'cuda:0'
         self._burnt_in = False
 
     def _move(
         self, log_psi: LogPsi, drift: Drift | None, state: tuple[torch.Tensor, ...]
-    ) -> tuple[tuple[torch.Tensor, ...], int]:
+    ) -> tuple[tuple[torch.Tensor, ...], torch.Tensor]:
+        """Move every walker once; returns the new state and the accepted count (on device)."""
         x = self.chains
-        noise = torch.randn(x.shape, generator=self.generator, dtype=x.dtype)
-        u = torch.rand(self.n_chains, generator=self.generator, dtype=x.dtype)
+        on_device = {"generator": self.generator, "dtype": x.dtype, "device": x.device}
+        noise = torch.randn(x.shape, **on_device)
+        u = torch.rand(self.n_chains, **on_device)
         if self.langevin and drift is not None:
             logp, grad = state  # D F dt = (1/2)(2 grad log|psi|) dt = grad dt
             dt = self.step
@@ -277,7 +330,7 @@ class ContinuousMetropolis:
                 proposal = x + self.step * noise
             else:
                 proposal = x + self.step * (
-                    torch.rand(x.shape, generator=self.generator, dtype=x.dtype) - 0.5
+                    torch.rand(x.shape, **on_device) - 0.5
                 )
             with torch.no_grad():
                 new_logp = log_psi(proposal)
@@ -289,7 +342,7 @@ class ContinuousMetropolis:
             torch.where(accept.view(-1, *([1] * (new.dim() - 1))), new, old)
             for new, old in zip(new_state, state, strict=True)
         )
-        return merged, int(accept.sum())
+        return merged, accept.sum()
 
     def _initial_state(self, log_psi: LogPsi, drift: Drift | None) -> tuple[torch.Tensor, ...]:
         if self.langevin and drift is not None:
@@ -310,36 +363,35 @@ class ContinuousMetropolis:
             raise ValueError("Langevin moves need drift=x -> (log|psi|, grad log|psi|)")
         state = self._initial_state(log_psi, drift)
         if not self._burnt_in:
-            window = 0
+            window = _counter(self.device)
             for k in range(self.n_burn_in):
                 state, acc = self._move(log_psi, drift, state)
                 window += acc
                 if self.tune_step and (k + 1) % 10 == 0:
-                    rate = window / (10 * self.n_chains)
+                    rate = int(window) / (10 * self.n_chains)  # the step is a host number
                     self.step *= float(np.clip(math.exp(2.0 * (rate - self.target)), 0.5, 2.0))
-                    window = 0
+                    window = _counter(self.device)
             self._burnt_in = True
         per_chain = -(-n_samples // self.n_chains)
-        out, accepted = [], 0
+        out, accepted = [], _counter(self.device)
         for _ in range(per_chain):
             for _ in range(self.steps_per_sample):
                 state, acc = self._move(log_psi, drift, state)
                 accepted += acc
             out.append(self.chains)
-        return Samples(
-            torch.stack(out), accepted / (per_chain * self.steps_per_sample * self.n_chains)
-        )
+        proposals = per_chain * self.steps_per_sample * self.n_chains
+        return Samples(torch.stack(out), accepted, proposals)
 
     def state_dict(self) -> dict[str, torch.Tensor]:
         return {
             "chains": self.chains.clone(),
             "generator": self.generator.get_state(),
-            "step": torch.tensor(self.step),
-            "burnt_in": torch.tensor(self._burnt_in),
+            "step": _host_scalar(self.step),
+            "burnt_in": _host_scalar(self._burnt_in),
         }
 
     def load_state_dict(self, state: dict[str, torch.Tensor]) -> None:
-        self.chains = state["chains"].clone()
+        self.chains = state["chains"].to(self.device, copy=True)
         self.generator.set_state(state["generator"])
         self.step = float(state["step"])
         self._burnt_in = bool(state["burnt_in"])

@@ -200,9 +200,9 @@ class PadeJastrow(_PairJastrow):
         """
         if self.cusp:
             dtype = dtype or torch.get_default_dtype()
-            kwargs = {"dtype": dtype, "device": self.parallel.device}
-            parallel = torch.tensor(1.0 / (self.dim + 1), **kwargs)
-            antiparallel = torch.tensor(1.0 / (self.dim - 1), **kwargs)
+            # filled on the buffer's device (no host-to-device copy per call)
+            parallel = self.parallel.new_full((), 1.0 / (self.dim + 1), dtype=dtype)
+            antiparallel = self.parallel.new_full((), 1.0 / (self.dim - 1), dtype=dtype)
             return torch.where(self.parallel, parallel, antiparallel)
         return self.a.to(dtype or self.a.dtype).expand(self.n_pairs)
 

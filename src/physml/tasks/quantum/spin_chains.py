@@ -146,7 +146,7 @@ class _SpinChain(VMCTask):
 
         v = config.vmc
 
-        def make_sampler(seed: int, dtype: Any) -> SpinMetropolis:
+        def make_sampler(seed: int, dtype: Any, device: Any) -> SpinMetropolis:
             return SpinMetropolis(
                 config.n_spins,
                 n_chains=v.n_chains,
@@ -156,23 +156,21 @@ class _SpinChain(VMCTask):
                 n_burn_in=v.n_burn_in,
                 seed=seed,
                 dtype=dtype,
+                device=device,
             )
+
+        def make_local_energy(dtype: Any, device: Any) -> LatticeLocalEnergy:
+            return LatticeLocalEnergy(hamiltonian, dtype=dtype, device=device)
 
         value, source, exact = reference
         return System(
-            LatticeLocalEnergy(hamiltonian, dtype=_dtype(v)),
+            make_local_energy,
             make_sampler,
             value,
             source,
             exact,
             describe,
         )
-
-
-def _dtype(v: Any) -> Any:
-    import torch
-
-    return torch.float64 if v.dtype == "float64" else torch.float32
 
 
 class TfimChain(_SpinChain):

@@ -87,7 +87,7 @@ class _Trapped(VMCTask):
         trap = self._trap(config)
         v = config.vmc
 
-        def make_sampler(seed: int, dtype: Any) -> ContinuousMetropolis:
+        def make_sampler(seed: int, dtype: Any, device: Any) -> ContinuousMetropolis:
             return ContinuousMetropolis(
                 config.n_particles,
                 config.dim,
@@ -99,7 +99,11 @@ class _Trapped(VMCTask):
                 init_scale=1.0 / np.sqrt(config.omega),
                 seed=seed,
                 dtype=dtype,
+                device=device,
             )
+
+        def make_local_energy(dtype: Any, device: Any) -> ContinuousLocalEnergy:
+            return ContinuousLocalEnergy(trap.potential)  # evaluated on x's dtype and device
 
         ref = trap.reference()
         describe = (
@@ -107,7 +111,7 @@ class _Trapped(VMCTask):
             f"interaction {trap.interaction}"
         )
         return System(
-            ContinuousLocalEnergy(trap.potential),
+            make_local_energy,
             make_sampler,
             None if ref is None else ref.value,
             "" if ref is None else ref.source,

@@ -7,6 +7,12 @@ checkpointing as it goes (``--resume`` continues bitwise), then measures the ene
 final parameters on fresh samples with a blocking error bar and reports it against the
 exact (or literature) energy. torch is imported only inside :meth:`VMCTask.run`, so
 listing tasks stays fast.
+
+Devices: the run honours ``--device``. The wavefunction is initialised on the CPU (the
+same weights on every device, from the run's seed) and moved once to ``ctx.device``; the
+sampler's chains and generator and the Hamiltonian's tables are made there, so the whole
+optimisation runs on that device. A CUDA run draws other random numbers than a CPU run
+with the same seed (its generator is CUDA's), so the two agree within error bars.
 """
 
 from __future__ import annotations
@@ -77,17 +83,19 @@ class System:
     """A physical system ready for VMC.
 
     Attributes:
-        local_energy: :class:`~physml.infer.vmc.LatticeLocalEnergy` or
-            :class:`~physml.infer.vmc.ContinuousLocalEnergy`.
-        make_sampler: ``(seed, dtype) -> sampler`` with the task's VMC settings applied.
+        make_local_energy: ``(dtype, device) ->`` a
+            :class:`~physml.infer.vmc.LatticeLocalEnergy` or
+            :class:`~physml.infer.vmc.ContinuousLocalEnergy` on that device.
+        make_sampler: ``(seed, dtype, device) -> sampler`` with the task's VMC settings
+            applied.
         reference: exact or literature energy, or None.
         source: where the reference comes from ("" without one).
         exact: whether the reference is exact (else literature).
         describe: one line for the log ("2 electrons in 2D, omega = 1").
     """
 
-    local_energy: Any
-    make_sampler: Callable[[int, Any], Any]
+    make_local_energy: Callable[[Any, Any], Any]
+    make_sampler: Callable[[int, Any, Any], Any]
     reference: float | None
     source: str
     exact: bool
@@ -114,30 +122,34 @@ class VMCTask(Task):
     def extra_plots(self, config: Any, configs: Any, ctx: RunContext) -> None:
         """Task-specific plots from final samples (none by default)."""
 
-    def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
+    def build(self, config: Any, system: System, ctx: RunContext) -> Any:
+        """The :class:`~physml.infer.vmc.VMC` of this run, every part on ``ctx.device``."""
         import torch
 
         from physml.infer.vmc import VMC
 
         vmc_cfg = config.vmc
         dtype = torch.float64 if vmc_cfg.dtype == "float64" else torch.float32
-        system = self.system(config)
-        ctx.log(f"{self.name}: {system.describe}")
-        if ctx.device != "cpu":
-            ctx.log(f"note: VMC runs on the CPU; --device {ctx.device} is not used by this task")
+        device = torch.device(ctx.device)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(ctx.seed)
             model = self.wavefunction(config, self.method_of(config)).to(dtype)
-        vmc = VMC(
-            model,
-            system.make_sampler(ctx.seed, dtype),
-            system.local_energy,
+        return VMC(
+            model.to(device),
+            system.make_sampler(ctx.seed, dtype, device),
+            system.make_local_energy(dtype, device),
             n_samples=vmc_cfg.n_samples,
             optimizer=vmc_cfg.optimizer,
             lr=vmc_cfg.lr,
             diag_shift=vmc_cfg.diag_shift,
             clip=vmc_cfg.clip,
         )
+
+    def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
+        vmc_cfg = config.vmc
+        system = self.system(config)
+        ctx.log(f"{self.name}: {system.describe}")
+        vmc = self.build(config, system, ctx)
         checkpoint = ctx.checkpoint_dir / "vmc.pt"
         if checkpoint.exists():
             vmc.load(checkpoint)
