@@ -3,14 +3,14 @@
 Three ways to compute Z = integral of exp(log_prob), chosen by the keyword given:
 
 - ``bounds`` (d <= 3): composite Gauss-Legendre quadrature on the box, ``panels``
-  equal panels per axis (default 16, 8 in 3D) with 8 nodes each (exact for polynomials of degree 15 on each
-  panel: spectral on smooth densities, and robust to the kinks of spline flows, where
-  one high-order rule over the whole box converges slowly). The quadrature error is
-  estimated as the change from half as many panels per axis (the coarser grid's error
-  bounds the finer one's once the rule converges at least linearly); the check refuses
-  to decide when that estimate exceeds the tolerance. Mass outside the box is missed:
-  choose the box wide enough that it is below the tolerance (8 standard deviations of
-  a Gaussian leave 1e-15).
+  equal panels per axis (default 16, 8 in 3D) with 8 nodes each (exact for polynomials
+  of degree 15 on each panel: spectral on smooth densities, and robust to the kinks of
+  spline flows, where one high-order rule over the whole box converges slowly). The
+  quadrature error is estimated as the change from half as many panels per axis (the
+  coarser grid's error bounds the finer one's once the rule converges at least
+  linearly); the check refuses to decide when that estimate exceeds the tolerance.
+  Mass outside the box is missed: choose the box wide enough that it is below the
+  tolerance (8 standard deviations of a Gaussian leave 1e-15).
 - ``states``: the exact sum over enumerated configurations of a discrete distribution.
 - ``proposal`` (any d): importance sampling, Z ~ mean of exp(log_prob(x) - log q(x))
   over ``n_samples`` draws x ~ q, with its standard error; the check passes when
