@@ -419,6 +419,18 @@ def test_heat_bath_chains_follow_boltzmann() -> None:
         assert_samples_match(lambda b: chains(b, factor=1.0), pmf, to_index=index)
 
 
+def test_a_bias_shared_by_every_batch_is_caught_by_the_summed_counts() -> None:
+    """p = (0.26, 0.24, 0.25, 0.25) against uniform in 10 batches of 4000: no batch is
+    conclusive and Fisher's combination gives 2e-3, but the 40 000 counts summed do."""
+    uniform = np.full(4, 0.25)
+    biased = np.array([0.26, 0.24, 0.25, 0.25])
+    batches = [np.random.default_rng(b).choice(4, 4000, p=biased) for b in range(10)]
+    p_batches = [stats.chisquare(np.bincount(b, minlength=4), 1000.0).pvalue for b in batches]
+    assert stats.combine_pvalues(p_batches).pvalue > 1e-3
+    with pytest.raises(AssertionError, match=r"worst state 0: observed 10\d{3}"):
+        assert_samples_match(batches, uniform)
+
+
 def test_samples_in_impossible_states_fail_at_once() -> None:
     pmf = np.array([0.5, 0.5, 0.0])
     with pytest.raises(AssertionError, match="1 of 1000 samples in states of exact probability 0"):
