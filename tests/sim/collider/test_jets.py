@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
-from physml.sim.collider import jet_images, jets
+from physml.sim.collider import jet_images, jets, shower
 
 SOFT = jets.Shower(shape="soft")
 SPLITTING = jets.Shower()
@@ -474,7 +474,7 @@ def test_bad_types():
 
 
 def test_docstring_examples():
-    for module in (jets, jet_images):
+    for module in (jets, jet_images, shower):
         result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
         assert result.failed == 0 and result.attempted > 0
 

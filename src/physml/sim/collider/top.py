@@ -124,6 +124,7 @@ import numpy as np
 
 from physml.checks import check_choice, check_int, check_real, is_int
 from physml.sim.collider import jets, phasespace
+from physml.sim.collider.shower import _check_interval
 
 __all__ = [
     "KINDS",
@@ -218,18 +219,18 @@ class TopShower:
         qcd = self.qcd_shower
         names = ("alpha_s", "radius", "z_cut", "theta_min", "n_flavours", "pt_min", "pt_max")
         values = {name: getattr(qcd, name) for name in (*names, "eta_max")}
-        values["prong_radius"] = jets._check_interval(
+        values["prong_radius"] = _check_interval(
             "prong_radius",
             self.prong_radius,
             qcd.theta_min,
             1.0,
             f"(theta_min={qcd.theta_min!r}, 1]",
         )
-        values["quark_fraction"] = jets._check_interval(
+        values["quark_fraction"] = _check_interval(
             "quark_fraction", self.quark_fraction, 0.0, 1.0, "[0, 1]", open_low=False
         )
         for name in ("top_width", "w_width"):
-            values[name] = jets._check_interval(
+            values[name] = _check_interval(
                 name,
                 getattr(self, name),
                 0.0,
@@ -313,7 +314,7 @@ def w_helicity_fractions(top_mass: float = TOP_MASS, w_mass: float = W_MASS):
         Tuple of floats (F0, FL, FR), summing to 1.
     """
     w_mass = check_real("w_mass", w_mass, positive=True)
-    top_mass = jets._check_interval(
+    top_mass = _check_interval(
         "top_mass", top_mass, w_mass, math.inf, f"(w_mass={w_mass!r}, inf)"
     )
     f0 = float(_longitudinal_fraction(top_mass, w_mass))
