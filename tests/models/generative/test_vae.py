@@ -17,6 +17,7 @@ import torch
 from torch import nn
 
 from physml.models.generative.vae import VAE, LatticeDecoder, LatticeEncoder
+from physml.testing import assert_normalized
 
 F64 = torch.float64
 
@@ -226,8 +227,9 @@ def test_discrete_likelihoods_are_normalised_and_agree() -> None:
     bern = VAE.mlp((3,), latent_dim=2, hidden=(8,), likelihood="bernoulli").double()
     logits = 3.0 * torch.randn(4, 3, dtype=F64)
     configs = torch.cartesian_prod(*[torch.tensor([-1.0, 1.0], dtype=F64)] * 3)  # (8, 3)
-    log_p = torch.stack([spin.log_prob_x_given_z(s.expand(4, 3), logits) for s in configs])
-    assert torch.allclose(torch.logsumexp(log_p, 0), torch.zeros(4, dtype=F64), atol=1e-12)
+    for row in logits:  # p(x | z) for four decoder outputs
+        log_p = lambda s, row=row: spin.log_prob_x_given_z(s, row.expand(len(s), 3))  # noqa: E731
+        assert_normalized(log_p, states=configs, atol=1e-12)
     for s in configs:
         s = s.expand(4, 3)
         assert torch.allclose(
