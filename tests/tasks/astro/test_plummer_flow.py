@@ -54,5 +54,11 @@ def test_flows_train_and_the_average_is_never_worse(tmp_path) -> None:
     assert 0 < average.value < 2.0  # far from exact after 4 epochs, but a density
     # Jensen: log of the mean density >= mean of the log densities, star by star
     assert average.value <= one.value + 1e-12
+    # standard errors over 1000 stars (log f - log q has heavy tails after 4 epochs)
+    assert 0 < average.error < average.value and 0 < one.error < one.value
+    assert average.gap_kind == "absolute"  # against KL = 0
+    chi2 = record.metrics["chi2/n(rho(r))"]
+    assert chi2.error == pytest.approx(math.sqrt(2 * 19) / 20)
+    assert record.metrics["|a - a_exact| / |a_exact|"].error > 0
     for plot in ("density.png", "acceleration.png", "kl.png"):
         assert (record.run_dir / "plots" / plot).stat().st_size > 0

@@ -70,10 +70,22 @@ def test_logistic_run_finds_onsager_tc(tmp_path) -> None:
     assert abs(t_c.gap) < 0.08, t_c
     for size in SMALL["sizes"]:
         assert record.metrics[f"accuracy(L={size})"].value > 0.95
-        assert abs(record.metrics[f"T_c(L={size})"].gap) < 0.06
+        assert abs(record.metrics[f"T_c(L={size})"].gap) < 0.08  # T_c(8) lies ~ a/8 above
     # Monte Carlo energies against Kaufman's exact values at all 2 x 15 (L, T) points:
     # chi^2 per point is 1 +- 0.26 in equilibrium.
     assert 0.3 < record.metrics["chi2/n(E/N)"].value < 2.2
+    assert record.metrics["chi2/n(E/N)"].error == pytest.approx(np.sqrt(2 / 30))
+    # errors: bootstrap of the configurations for each crossing, propagated through the
+    # weighted 1/L fit (two sizes: the line through both points, so T_c's error is
+    # sqrt(sum_L (dT_c/dT_c(L))^2 sigma_L^2) with dT_c/dT_c(L) = (L / (L - L')))
+    errors = [record.metrics[f"T_c(L={size})"].error for size in SMALL["sizes"]]
+    assert all(0 < e < 0.05 for e in errors)
+    lever = np.array([2.0, -1.0])  # T_c = 2 T_c(16) - T_c(8) for L = 8, 16
+    assert t_c.error == pytest.approx(np.hypot(*(lever * errors[::-1])), rel=1e-6)
+    for size in SMALL["sizes"]:
+        accuracy = record.metrics[f"accuracy(L={size})"]
+        binomial = np.sqrt(max(accuracy.value * (1 - accuracy.value), 1e-4) / (2 * 3 * 16))
+        assert 0 <= accuracy.error < 3 * binomial  # 16 test samples at each of 6 temperatures
 
     doc = json.loads((record.run_dir / "metrics.json").read_text())
     assert {
@@ -89,7 +101,9 @@ def test_logistic_run_finds_onsager_tc(tmp_path) -> None:
     assert doc["task"] == "ising-phase" and doc["method"] == "logistic" and doc["seed"] == 1
     assert 0 < doc["peak_memory_mib"] < 4096
     for entry in doc["metrics"].values():
-        assert {"value", "reference", "gap", "unit", "source"} <= set(entry)
+        assert {"value", "error", "reference", "gap", "gap_kind", "unit", "source"} <= set(entry)
+    assert doc["metrics"]["T_c"]["gap_kind"] == "relative"
+    assert doc["metrics"]["T_c"]["error"] == pytest.approx(t_c.error)
     assert doc["metrics"]["T_c"]["gap"] == pytest.approx(t_c.gap)
     assert (record.run_dir / "config.yaml").is_file()
     for plot in ("p_ordered.png", "magnetization.png", "finite_size.png"):
@@ -116,6 +130,7 @@ def test_cnn_run_is_reproducible_and_resumable(tmp_path) -> None:
     resumed = resume(first.run_dir)
     assert resumed.metrics["T_c"].value == first.metrics["T_c"].value
     assert read_record(first.run_dir).metrics["T_c"].value == first.metrics["T_c"].value
+    assert read_record(first.run_dir).metrics["T_c"].error == first.metrics["T_c"].error > 0
     # A finished run is not run again.
     assert resume(first.run_dir).wall_time_s == resumed.wall_time_s
 

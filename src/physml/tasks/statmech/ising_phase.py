@@ -7,6 +7,11 @@ told a temperature. A classifier trained on those two regions is then scanned th
 transition; its estimate of T_c(L) is where the mean P(ordered) crosses 1/2. A fit of
 T_c(L) = T_c + a / L (nu = 1) extrapolates to the infinite lattice, which is compared
 with Onsager's T_c = 2 / ln(1 + sqrt 2) = 2.26919.
+
+Errors: each crossing T_c(L) gets a bootstrap error (the configurations resampled within
+each temperature, the classifier held fixed, 200 resamples), which the fit, weighted by
+those errors, propagates to T_c; accuracies get the bootstrap error of the same
+resamples. The spread between members (``std``) is reported apart.
 """
 
 from __future__ import annotations
@@ -278,24 +283,88 @@ def _train(
     return predictors, log_rows
 
 
-def _evaluate(predictors: list[Predictor], data: _LatticeData) -> dict[str, np.ndarray]:
+def _evaluate(predictors: list[Predictor], data: _LatticeData, seed: Any) -> dict[str, Any]:
     """P(ordered) vs T on the test and scan configurations, the crossing T_c(L) and the
-    test accuracy, for each member."""
+    test accuracy, for each member; and ``resamples``, their bootstrap replicates
+    (configurations resampled within each temperature, the same resamples for every
+    member; statistics: the K crossings, then the K accuracies)."""
+    from physml.metrics import bootstrap
+    from physml.tasks.tagging import N_RESAMPLES
+
     evaluate, test = data.split >= TEST, data.split == TEST
-    curves, crossings, accuracies = [], [], []
-    for predict in predictors:
-        p = predict(data.spins[evaluate])
-        temperatures, curve = _curve(p, data.temperature[evaluate])
-        curves.append(curve)
-        crossings.append(crossing_point(temperatures, curve))
-        p_test = p[test[evaluate]]
-        accuracies.append(np.mean((p_test > 0.5) == (data.label[test] == 1)))
+    temperatures, inverse = np.unique(data.temperature[evaluate], return_inverse=True)
+    at = np.eye(temperatures.size)[inverse]  # (n, n_T): which temperature
+    p = np.stack([predict(data.spins[evaluate]) for predict in predictors])  # (K, n)
+    on_test = test[evaluate]
+    correct = ((p[:, on_test] > 0.5) == (data.label[test] == 1)).astype(np.float64)
+
+    def statistic(w: np.ndarray) -> np.ndarray:
+        counts = w @ at
+        crossings = [
+            [crossing_point(temperatures, curve) for curve in (w * p_k) @ at / counts]
+            for p_k in p
+        ]
+        w_test = w[:, on_test]
+        accuracies = [w_test @ c / w_test.sum(axis=1) for c in correct]
+        return np.stack([*np.asarray(crossings), *accuracies], axis=1)
+
+    resamples = bootstrap(
+        statistic, inverse.size, n_resamples=N_RESAMPLES, seed=seed, strata=inverse
+    )
+    k = len(predictors)
     return {
         "temperatures": temperatures,
-        "curves": np.stack(curves),
-        "tc": np.array(crossings),
-        "accuracy": np.array(accuracies),
+        "curves": p @ at / at.sum(axis=0),
+        "tc": resamples.value[:k],
+        "accuracy": resamples.value[k:],
+        "resamples": resamples,
     }
+
+
+def _members_mean(resamples: Any, block: int) -> Any:
+    """The members' mean of block 0 (crossings) or 1 (accuracies) of :func:`_evaluate`'s
+    resamples, with its bootstrap error."""
+    k = resamples.value.size // 2
+    coefficients = np.zeros(2 * k)
+    coefficients[block * k : (block + 1) * k] = 1.0 / k
+    return resamples.combine(coefficients)
+
+
+def _fit_errors(errors: np.ndarray) -> np.ndarray | None:
+    """The crossing errors as fit weights, or None (an unweighted fit) when any is not a
+    positive number (a resample that never crosses 1/2)."""
+    return errors if np.all(np.isfinite(errors) & (errors > 0)) else None
+
+
+def _extrapolate(sizes: np.ndarray, tc: np.ndarray, errors: np.ndarray) -> tuple[Any, Any, str]:
+    """T_c from the members' mean T_c(L) (``tc``: (n_sizes, K), ``errors``: (n_sizes,)).
+
+    With two or more sizes: the fit T_c(L) = T_c + a/L weighted by the crossing errors,
+    which it propagates to T_c exactly (a linear fit), scaled by sqrt(chi^2/dof) when the
+    points scatter more than their errors allow (the PDG's scale factor); the spread is
+    that of the same fit of each member. Returns (estimate, spread, description).
+    """
+    from physml.metrics import Estimate
+
+    if sizes.size < 2:
+        how = f"crossing at L = {sizes[0]} (no extrapolation with one size)"
+        return Estimate(float(tc[0].mean()), float(errors[0])), ensemble_std(tc[0]), how
+    weights = _fit_errors(errors)
+    fit = finite_size_extrapolation(sizes, tc.mean(axis=1), errors=weights)
+    scale = 1.0
+    if weights is not None and fit.dof > 0 and np.isfinite(fit.chi2):
+        scale = float(np.sqrt(max(1.0, fit.chi2 / fit.dof)))
+    members = [finite_size_extrapolation(sizes, t, errors=weights).value for t in tc.T]
+    how = (
+        f"extrapolated from L = {', '.join(map(str, sizes))} with T_c(L) = T_c + a/L, "
+        + (
+            f"weighted by the crossing errors (chi2/dof = {fit.chi2:.2f}/{fit.dof}"
+            + (f", error scaled by {scale:.2f})" if scale > 1 else ")")
+            if weights is not None
+            else "unweighted (a crossing error is undefined)"
+        )
+    )
+    return Estimate(fit.value, fit.error * scale), ensemble_std(members), how
 
 
 def _curve(p: np.ndarray, temperature: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -371,7 +440,8 @@ class IsingPhase(Task):
                 log_rows += rows
                 targets = config.sizes if shared else [size]
                 for target in targets:
-                    per_size[target] = _evaluate(predictors, datasets[target])
+                    seed = seed_sequence(ctx.seed, Stream.BOOTSTRAP, target)
+                    per_size[target] = _evaluate(predictors, datasets[target], seed)
                     if np.isnan(per_size[target]["tc"]).any():
                         ctx.log(
                             f"L = {target}: P(ordered) never crosses 1/2 for some member; "
@@ -385,45 +455,45 @@ class IsingPhase(Task):
 
         sizes = np.array(config.sizes)
         tc_members = np.stack([per_size[s]["tc"] for s in config.sizes])  # (n_sizes, n_members)
-        if sizes.size >= 2:
-            tc_inf = np.array(
-                [
-                    finite_size_extrapolation(sizes, tc_members[:, k]).value
-                    for k in range(config.n_members)
-                ]
-            )
-            how = f"extrapolated from L = {', '.join(map(str, sizes))} with T_c(L) = T_c + a/L"
-        else:
-            tc_inf = tc_members[0]
-            how = f"crossing at L = {sizes[0]} (no extrapolation with one size)"
+        tc_size = {s: _members_mean(per_size[s]["resamples"], 0) for s in config.sizes}
+        for s in config.sizes:
+            per_size[s]["tc_error"] = tc_size[s].error
+        errors = np.array([tc_size[s].error for s in config.sizes])
+        tc_inf, spread, how = _extrapolate(sizes, tc_members, errors)
+        bootstrap = "errors: bootstrap of the configurations at each temperature"
         metrics = {
             "T_c": Metric(
-                float(np.mean(tc_inf)),
+                tc_inf.value,
                 self.reference.value,
                 _TEMPERATURE,
                 f"{self.reference.source}; estimate {how}",
-                ensemble_std(tc_inf),
+                spread,
+                error=tc_inf.error,
             ),
         }
         for s in config.sizes:
             metrics[f"T_c(L={s})"] = Metric(
-                float(per_size[s]["tc"].mean()),
+                tc_size[s].value,
                 self.reference.value,
                 _TEMPERATURE,
-                f"{self.reference.source}; finite-size estimate: P(ordered) = 1/2 crossing",
+                f"{self.reference.source}; finite-size estimate: P(ordered) = 1/2 crossing; "
+                + bootstrap,
                 ensemble_std(per_size[s]["tc"]),
+                error=tc_size[s].error,
             )
         for s in config.sizes:
+            accuracy = _members_mean(per_size[s]["resamples"], 1)
             metrics[f"accuracy(L={s})"] = Metric(
-                float(per_size[s]["accuracy"].mean()),
+                accuracy.value,
                 None,
                 "",
                 "held-out labelled configurations",
                 ensemble_std(per_size[s]["accuracy"]),
+                error=accuracy.error,
             )
         metrics.update(_simulation_check(datasets, ising, ctx))
         ctx.write_log(log_rows)
-        _plot(ctx, config, datasets, per_size, float(np.mean(tc_inf)), ising)
+        _plot(ctx, config, datasets, per_size, tc_inf.value, ising)
         return metrics
 
 
@@ -455,8 +525,9 @@ def _simulation_check(
             1.0,
             "",
             f"Kaufman (1949) exact finite-lattice energy at all {z.size} (L, T) points; "
-            f"expected 1 ± {np.sqrt(2 / z.size):.2f}, largest deviation {np.abs(z).max():.1f} "
-            "standard errors",
+            f"largest deviation {np.abs(z).max():.1f} standard errors; error: sqrt(2/n), "
+            "the standard deviation of chi^2/n for samples in equilibrium",
+            error=float(np.sqrt(2 / z.size)),
         )
     }
 
@@ -501,9 +572,10 @@ def _plot(
         fig, ax = new_figure()
         sizes = np.array(sorted(per_size))
         tcs = np.array([per_size[s]["tc"].mean() for s in sizes])
-        fit = finite_size_extrapolation(sizes, tcs)
+        errors = np.array([per_size[s]["tc_error"] for s in sizes])
+        fit = finite_size_extrapolation(sizes, tcs, errors=_fit_errors(errors))
         x = np.linspace(0, 1.1 / sizes.min(), 50)
-        ax.plot(1 / sizes, tcs, "o", label="T_c(L) from P(ordered) = 1/2")
+        ax.errorbar(1 / sizes, tcs, errors, fmt="o", label="T_c(L) from P(ordered) = 1/2")
         ax.plot(x, fit.value + fit.slope * x, "-", label="fit T_c + a/L")
         ax.plot([0], [ONSAGER_TC], "k*", ms=10, label="Onsager")
         ax.set(xlabel="1/L", ylabel="T_c(L) [J/k_B]", title="finite-size extrapolation")
