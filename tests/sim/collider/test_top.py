@@ -369,5 +369,8 @@ def test_bad_arguments():
 
 
 def test_doctests():
-    result = doctest.testmod(top, optionflags=doctest.ELLIPSIS)
-    assert result.attempted > 0 and result.failed == 0
+    from physml.sim.collider import top_decay
+
+    for module in (top, top_decay):
+        result = doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        assert result.attempted > 0 and result.failed == 0
