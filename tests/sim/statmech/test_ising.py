@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from physml.metrics.resampling import mean_with_error
 from physml.sim.statmech import ising
+from physml.testing import assert_matches_exact, assert_samples_match
 
 TC = ising.critical_temperature()
 # several T including both sides of T_c, where gamma_0 (and Kaufman's Z_4) changes sign
@@ -19,10 +21,16 @@ TEMPERATURES = [1.0, 2.0, TC * (1 - 1e-3), TC, TC * (1 + 1e-3), 2.5, 4.0]
 N_SIGMA = 5.0  # statistical tolerance in standard errors
 
 
-def _z(values: np.ndarray, reference: float) -> float:
-    """Deviation of the mean of independent values from reference, in standard errors."""
-    err = values.std(ddof=1) / math.sqrt(len(values))
-    return abs(values.mean() - reference) / err
+def assert_mean_matches(values: np.ndarray, reference: float) -> None:
+    """The mean of independent values equals reference within N_SIGMA standard errors."""
+    estimate = mean_with_error(values)
+    assert_matches_exact(estimate.value, estimate.error, reference, N_SIGMA)
+
+
+def assert_means_agree(a: np.ndarray, b: np.ndarray) -> None:
+    """Two independent samples have the same mean within N_SIGMA standard errors."""
+    ea, eb = mean_with_error(a), mean_with_error(b)
+    assert_matches_exact(ea.value - eb.value, math.hypot(ea.error, eb.error), 0.0, N_SIGMA)
 
 
 def _state_index(spins: np.ndarray) -> np.ndarray:
@@ -153,9 +161,9 @@ def test_fluctuation_observables_against_enumeration():
 def test_sample_matches_enumeration_L4(algorithm, T):
     ex = ising.enumerate_exact(4, T)
     x = ising.sample(4, T, 20000, seed=11, algorithm=algorithm)
-    assert _z(ising.energy(x), ex["energy"]) < N_SIGMA
-    assert _z(ising.abs_magnetization(x), ex["abs_magnetization"]) < N_SIGMA
-    assert _z(ising.magnetization(x) ** 2, ex["m2"]) < N_SIGMA
+    assert_mean_matches(ising.energy(x), ex["energy"])
+    assert_mean_matches(ising.abs_magnetization(x), ex["abs_magnetization"])
+    assert_mean_matches(ising.magnetization(x) ** 2, ex["m2"])
 
 
 def test_metropolis_per_lattice_temperatures():
@@ -165,24 +173,17 @@ def test_metropolis_per_lattice_temperatures():
     for T in (1.5, 2.3, 3.5):
         sel = spins[temps == T]
         ex = ising.enumerate_exact(4, T)
-        assert _z(ising.energy(sel), ex["energy"]) < N_SIGMA
-        assert _z(ising.abs_magnetization(sel), ex["abs_magnetization"]) < N_SIGMA
+        assert_mean_matches(ising.energy(sel), ex["energy"])
+        assert_mean_matches(ising.abs_magnetization(sel), ex["abs_magnetization"])
 
 
-def _chi_square_pvalue(spins: np.ndarray, L: int, T: float) -> float:
-    """Chi-square p-value of visited states against Boltzmann, pooling sparse states."""
+def assert_boltzmann(batches: list[np.ndarray], L: int, T: float) -> None:
+    """Independent batches of states are Boltzmann-distributed: chi-squared against the
+    enumerated distribution, sparse states pooled, p-values combined."""
     configs = ising._all_configurations(L)
     logw = -L * L * ising.energy(configs) / T
     p = np.exp(logw - logw.max())
-    p /= p.sum()
-    counts = np.bincount(_state_index(spins), minlength=len(configs))
-    expected = p * len(spins)
-    rich = expected >= 5
-    obs, exp = counts[rich], expected[rich]
-    if (~rich).any():
-        obs = np.append(obs, counts[~rich].sum())
-        exp = np.append(exp, expected[~rich].sum())
-    return stats.chisquare(obs, exp).pvalue
+    assert_samples_match(batches, p / p.sum(), to_index=_state_index)
 
 
 @pytest.mark.parametrize("L", [2, 3])
@@ -196,14 +197,14 @@ def test_boltzmann_histogram(L, algorithm):
         ising.metropolis(spins, T, 40, rng)  # L = 3 runs the odd-L (sequential rows) path
     else:
         ising.wolff(spins, T, 40, rng)
-    assert _chi_square_pvalue(spins, L, T) > 1e-3
+    assert_boltzmann(np.array_split(spins, 4), L, T)  # 4 x 10 000 independent chains
 
 
 @pytest.mark.parametrize("algorithm", ["metropolis", "wolff"])
 @pytest.mark.parametrize("T", [1.5, 3.0])
 def test_sample_energy_matches_kaufman_L16(algorithm, T):
     x = ising.sample(16, T, 2000, seed=21, algorithm=algorithm)
-    assert _z(ising.energy(x), ising.exact_energy(16, T)) < N_SIGMA
+    assert_mean_matches(ising.energy(x), ising.exact_energy(16, T))
 
 
 @pytest.mark.parametrize(("L", "T"), [(32, 2.30), (48, 2.30), (48, 2.27), (32, 2.45)])
@@ -212,16 +213,16 @@ def test_sample_equilibrated_just_above_tc(L, T):
     Starting Wolff chains hot left L = 64 at T = 2.3 with E/N = -1.01 against the exact
     -1.36; the energy of every sample size now matches Kaufman's finite-lattice value."""
     x = ising.sample(L, T, 400, seed=5)
-    assert _z(ising.energy(x), ising.exact_energy(L, T)) < N_SIGMA
+    assert_mean_matches(ising.energy(x), ising.exact_energy(L, T))
 
 
 def test_abs_magnetization_approaches_onsager():
     """Below T_c at L = 32 finite-size corrections are exponentially small."""
     T = 2.0
     x = ising.sample(32, T, 2000, seed=4)
-    m = ising.abs_magnetization(x)
-    err = m.std(ddof=1) / math.sqrt(len(m))
-    assert abs(m.mean() - ising.onsager_magnetization(T)) < N_SIGMA * err + 2e-3
+    m = mean_with_error(ising.abs_magnetization(x))
+    onsager = ising.onsager_magnetization(T)
+    assert_matches_exact(m.value, m.error, onsager, N_SIGMA, atol=2e-3)  # 2e-3: finite size
 
 
 def test_metropolis_and_wolff_agree_near_tc():
@@ -229,19 +230,17 @@ def test_metropolis_and_wolff_agree_near_tc():
     a = ising.sample(L, T, 4000, seed=1, algorithm="metropolis")
     b = ising.sample(L, T, 4000, seed=2, algorithm="wolff")
     for f in (ising.energy, ising.abs_magnetization):
-        fa, fb = f(a), f(b)
-        err = math.hypot(fa.std() / math.sqrt(len(fa)), fb.std() / math.sqrt(len(fb)))
-        assert abs(fa.mean() - fb.mean()) < N_SIGMA * err
+        assert_means_agree(f(a), f(b))
     e_exact = ising.exact_energy(L, T)
-    assert _z(ising.energy(a), e_exact) < N_SIGMA
-    assert _z(ising.energy(b), e_exact) < N_SIGMA
+    assert_mean_matches(ising.energy(a), e_exact)
+    assert_mean_matches(ising.energy(b), e_exact)
 
 
 def test_sample_with_n_between():
     ex = ising.enumerate_exact(4, 2.0)
     x = ising.sample(4, 2.0, 1000, seed=0, algorithm="metropolis", n_between=20)
     assert x.shape == (1000, 4, 4)
-    assert _z(ising.energy(x), ex["energy"]) < N_SIGMA
+    assert_mean_matches(ising.energy(x), ex["energy"])
     assert abs(ising.magnetization(x).mean()) < 0.1  # random global signs
 
 
@@ -376,9 +375,9 @@ def test_multispin_matches_enumeration_L4(T):
     spins = _random_spins(rng, 64 * 128, 4)
     ising.metropolis(spins, T, 200, rng, multispin=True)
     ex = ising.enumerate_exact(4, T)
-    assert _z(ising.energy(spins), ex["energy"]) < N_SIGMA
-    assert _z(ising.abs_magnetization(spins), ex["abs_magnetization"]) < N_SIGMA
-    assert _z(ising.magnetization(spins) ** 2, ex["m2"]) < N_SIGMA
+    assert_mean_matches(ising.energy(spins), ex["energy"])
+    assert_mean_matches(ising.abs_magnetization(spins), ex["abs_magnetization"])
+    assert_mean_matches(ising.magnetization(spins) ** 2, ex["m2"])
 
 
 @pytest.mark.parametrize("T", [1.5, 2.5])
@@ -388,10 +387,8 @@ def test_multispin_boltzmann_histogram_per_replica_L2(T):
     rng = np.random.default_rng(8)
     spins = _random_spins(rng, 64 * n_groups, L)
     ising.metropolis(spins, T, 40, rng, multispin=True)
-    assert _chi_square_pvalue(spins, L, T) > 1e-3
     per_replica = spins.reshape(n_groups, 64, L, L)
-    pvalues = [_chi_square_pvalue(per_replica[:, r], L, T) for r in range(64)]
-    assert stats.combine_pvalues(pvalues).pvalue > 1e-3
+    assert_boltzmann([per_replica[:, r] for r in range(64)], L, T)  # and all replicas summed
 
 
 def test_multispin_energy_histogram_L4():
@@ -445,12 +442,10 @@ def test_multispin_agrees_with_scalar_kernel_L16():
     ising.metropolis(a, T, 600, 1, multispin=True)
     ising.metropolis(b, T, 600, 2, multispin=False)
     for f in (ising.energy, ising.abs_magnetization):
-        fa, fb = f(a), f(b)
-        err = math.hypot(fa.std() / math.sqrt(batch), fb.std() / math.sqrt(batch))
-        assert abs(fa.mean() - fb.mean()) < N_SIGMA * err
+        assert_means_agree(f(a), f(b))
     e_exact = ising.exact_energy(L, T)
-    assert _z(ising.energy(a), e_exact) < N_SIGMA
-    assert _z(ising.energy(b), e_exact) < N_SIGMA
+    assert_mean_matches(ising.energy(a), e_exact)
+    assert_mean_matches(ising.energy(b), e_exact)
 
 
 def test_multispin_determinism_and_threads():
