@@ -18,9 +18,11 @@ def test_tfim_chain_reaches_free_fermion_energy_and_resumes(tmp_path) -> None:
     record = run("tfim-chain", overrides=overrides, seed=3, out=tmp_path)
     energy = record.metrics["E"]
     assert energy.reference == pytest.approx(-7.72740661, rel=1e-8)  # L = 6, h = J
-    assert energy.value > energy.reference - 4 * energy.std  # variational: not below exact
+    assert energy.value > energy.reference - 4 * energy.error  # variational: not below exact
     assert abs(energy.gap) < 3e-3
-    assert record.metrics["E error (blocking)"].value > 0
+    assert energy.error > 0 and energy.std is None  # blocking error: an error, not a spread
+    assert "blocking" in energy.source and record.metrics["(E - E_ref) / error"].error == 1
+    assert saved_error(record) == energy.error
     saved = json.loads((record.run_dir / "metrics.json").read_text())
     assert saved["metrics"]["E"]["source"].startswith("exact: ")
     log = (record.run_dir / "log.csv").read_text().splitlines()
@@ -32,13 +34,18 @@ def test_tfim_chain_reaches_free_fermion_energy_and_resumes(tmp_path) -> None:
     assert resumed.metrics["E"].value == energy.value
 
 
+def saved_error(record) -> float:
+    """The energy's error as metrics.json holds it."""
+    return json.loads((record.run_dir / "metrics.json").read_text())["metrics"]["E"]["error"]
+
+
 def test_heisenberg_chain_against_exact_diagonalisation(tmp_path) -> None:
     overrides = {"n_sites": 8, "vmc": {**FAST, "n_iterations": 100}}
     record = run("heisenberg-chain", overrides=overrides, seed=0, out=tmp_path)
     energy = record.metrics["E"]
     # ring of 8 spins: E = -3.6510934 J in the S.S convention, times 4 for Pauli matrices
     assert energy.reference == pytest.approx(4 * -3.6510934, rel=1e-7)
-    assert energy.value > energy.reference - 4 * energy.std
+    assert energy.value > energy.reference - 4 * energy.error
     assert abs(energy.gap) < 5e-3
     assert record.metrics["E/N"].reference == pytest.approx(1 - 4 * 0.6931471805599453)
 
@@ -67,7 +74,7 @@ def test_small_square_lattices_against_ed(task: str, overrides: dict, tmp_path) 
             spins.ground_state_energy(h, magnetization=0), rel=1e-10
         )
     assert "exact diagonalisation" in energy.source
-    assert energy.value > energy.reference - 4 * energy.std
+    assert energy.value > energy.reference - 4 * energy.error
     assert abs(energy.gap) < 5e-3
     assert "E/N" not in record.metrics  # the infinite-chain anchors are for chains only
 
@@ -78,6 +85,7 @@ def test_ho_bosons_zero_variance(tmp_path) -> None:
     assert record.metrics["E"].reference == pytest.approx(0.75)  # N d omega / 2
     assert abs(record.metrics["E"].gap) < 1e-5
     assert record.metrics["variance"].value < 1e-7
+    assert record.metrics["E"].error < 1e-6  # an exact eigenstate: no fluctuations
     assert (record.run_dir / "plots" / "density.png").exists()
 
 
@@ -100,7 +108,7 @@ def test_quantum_dot_two_electrons_near_taut(tmp_path) -> None:
     record = run("quantum-dot", overrides=overrides, seed=0, out=tmp_path)
     energy = record.metrics["E"]
     assert energy.reference == pytest.approx(3.0, abs=1e-9)  # Taut 1994
-    assert -4 * energy.std / 3 < energy.gap < 3e-3
+    assert -4 * energy.error / 3 < energy.gap < 3e-3
 
 
 def test_six_electron_dot_is_stable_near_nodes(tmp_path) -> None:

@@ -257,4 +257,6 @@ def _per_site(config: Any, estimate: Any, reference: float, source: str) -> dict
     if config.ly > 1:
         return {}
     n = config.n_sites
-    return {"E/N": Metric(estimate.energy / n, reference, "J", source, estimate.error / n)}
+    return {
+        "E/N": Metric(estimate.energy / n, reference, "J", source, error=estimate.error / n)
+    }

@@ -5,8 +5,8 @@ sampler, reference energy) and builds the wavefunction of the chosen method
 (:meth:`~VMCTask.wavefunction`); the run optimises it with :class:`physml.infer.vmc.VMC`,
 checkpointing as it goes (``--resume`` continues bitwise), then measures the energy of the
 final parameters on fresh samples with a blocking error bar and reports it against the
-exact (or literature) energy. torch is imported only inside :meth:`VMCTask.run`, so
-listing tasks stays fast.
+exact (or literature) energy; the blocking error is the energy's ``error``. torch is
+imported only inside :meth:`VMCTask.run`, so listing tasks stays fast.
 
 Devices: the run honours ``--device``. The wavefunction is initialised on the CPU (the
 same weights on every device, from the run's seed) and moved once to ``ctx.device``; the
@@ -171,24 +171,36 @@ class VMCTask(Task):
     def _metrics(self, system: System, estimate: Any) -> dict[str, Metric]:
         kind = "exact" if system.exact else "literature"
         source = f"{kind}: {system.source}" if system.reference is not None else ""
+        n_effective = estimate.n_samples / estimate.tau
+        blocking = (
+            f"error: Flyvbjerg–Petersen blocking of {estimate.n_samples} samples, "
+            f"tau = {estimate.tau:.2f}"
+        )
         metrics = {
             "E": Metric(
-                estimate.energy, system.reference, self.energy_unit, source, estimate.error
-            ),
-            "E error (blocking)": Metric(
-                estimate.error,
-                None,
+                estimate.energy,
+                system.reference,
                 self.energy_unit,
-                f"Flyvbjerg–Petersen blocking of {estimate.n_samples} samples, "
-                f"tau = {estimate.tau:.2f}",
+                f"{source}; {blocking}" if source else blocking,
+                error=estimate.error,
             ),
             "variance": Metric(
                 estimate.variance,
                 None,
                 f"({self.energy_unit})^2" if self.energy_unit else "",
-                "variance of the local energy: zero for an exact eigenstate",
+                "variance of the local energy: zero for an exact eigenstate; error: "
+                "variance x sqrt(2 tau / n) (Gaussian local energies)",
+                error=estimate.variance * float(np.sqrt(2.0 / n_effective)),
             ),
-            "acceptance": Metric(estimate.acceptance, None, "", "Metropolis acceptance rate"),
+            "acceptance": Metric(
+                estimate.acceptance,
+                None,
+                "",
+                "Metropolis acceptance rate; error: binomial over the effective samples",
+                error=float(
+                    np.sqrt(estimate.acceptance * (1 - estimate.acceptance) / n_effective)
+                ),
+            ),
         }
         if system.reference is not None and estimate.error > 0:
             metrics["(E - E_ref) / error"] = Metric(
@@ -196,7 +208,8 @@ class VMCTask(Task):
                 None,
                 "",
                 "gap in units of the statistical error (a variational energy lies above "
-                "an exact reference)",
+                "an exact reference); error 1 by construction",
+                error=1.0,
             )
         return metrics
 
