@@ -222,7 +222,7 @@ def test_abs_magnetization_approaches_onsager():
     x = ising.sample(32, T, 2000, seed=4)
     m = mean_with_error(ising.abs_magnetization(x))
     onsager = ising.onsager_magnetization(T)
-    assert_matches_exact(m.value, m.error, onsager, N_SIGMA, atol=2e-3)  # 2e-3: finite size
+    assert_matches_exact(m.value, m.error, onsager, N_SIGMA, atol=2e-3)
 
 
 def test_metropolis_and_wolff_agree_near_tc():
