@@ -33,6 +33,7 @@ def test_exact_log_q_gives_the_exact_free_energy_on_every_sample() -> None:
     spins, log_p = _boltzmann(3, 2.3, 500, seed=0)
     metric = _free_energy(spins, log_p, 3, 2.3)["F_q/N, T=2.3"]
     assert metric.value == pytest.approx(metric.reference, abs=1e-12)
+    assert metric.error == pytest.approx(0, abs=1e-12)  # and a zero standard error
 
 
 def test_exact_samples_meet_kaufman_and_the_noise_floor() -> None:
@@ -43,10 +44,29 @@ def test_exact_samples_meet_kaufman_and_the_noise_floor() -> None:
     energy = metrics["<E>/N, T=2.269"]
     se = ising.energy(spins).std() / math.sqrt(n)
     assert abs(energy.value - energy.reference) < 4 * se
+    assert energy.error == pytest.approx(se, rel=1e-3)
     assert energy.reference == pytest.approx(ising.enumerate_exact(L, t)["energy"], rel=1e-10)
     for name in ("W1(E/N), T=2.269", "W1(|m|), T=2.269"):
         # an exact sampler is as far from Monte Carlo as Monte Carlo is from itself
         assert metrics[name].value < 3 * metrics[name].reference + 1e-3
+        # ... within the paired bootstrap error of the difference (3 sigma)
+        metric = metrics[name]
+        assert 0 < metric.error and abs(metric.value - metric.reference) < 3 * metric.gap_error
+
+
+def test_weighted_w1_matches_scipy() -> None:
+    from scipy.stats import wasserstein_distance
+
+    from physml.tasks.statmech.ising_generative import _wasserstein
+
+    rng = np.random.default_rng(0)
+    values, group = np.round(rng.normal(size=300), 1), np.repeat([0, 1, 2], 100)  # ties
+    weights = rng.random((2, 300))
+    w1 = _wasserstein(values, group == 0, group == 2)(weights)
+    for row, w in zip(w1, weights, strict=True):
+        u, v = values[group == 0], values[group == 2]
+        expected = wasserstein_distance(u, v, w[group == 0], w[group == 2])
+        assert row == pytest.approx(expected, rel=1e-12)
 
 
 def test_wrong_temperature_is_seen_by_every_judge() -> None:

@@ -22,6 +22,9 @@ configurations:
 * for the autoregressive methods, whose log q is exact, the variational free energy
   F_q = E_q[E + T log q] >= F against the exact F = -T ln Z (Kaufman).
 
+Errors: standard errors of the means (generated samples are independent), a bootstrap of
+the three samples for each W1 (with the paired error of its gap to the noise floor).
+
 Generated samples that are not finite are refused (:class:`NonFiniteSamples`): no metric
 is ever computed from them.
 """
@@ -199,7 +202,8 @@ class IsingGenerative(Task):
                 draw, log = _TRAINERS[method](config, t, train, seed, ctx, i)
                 history += [{"temperature": t, **row} for row in log]
                 spins, log_q = _generate(method, draw, config, seed, ctx.device)
-                metrics |= _judge(spins, reference, floor, config.L, t)
+                errors = generator(ctx.seed, Stream.BOOTSTRAP, i)
+                metrics |= _judge(spins, reference, floor, config.L, t, errors)
                 if log_q is not None:
                     metrics |= _free_energy(spins, log_q, config.L, t)
                 samples[t] = (spins, reference)
@@ -368,43 +372,89 @@ def _generate(method: str, draw, config: Any, seed: int, device: str):
 
 
 def _judge(
-    spins: np.ndarray, reference: np.ndarray, floor: np.ndarray, L: int, t: float
+    spins: np.ndarray,
+    reference: np.ndarray,
+    floor: np.ndarray,
+    L: int,
+    t: float,
+    seed: Any = 0,
 ) -> dict[str, Metric]:
-    """Mean energy against Kaufman; W1 of E/N and |m| histograms against Monte Carlo."""
-    from scipy.stats import wasserstein_distance
+    """Mean energy against Kaufman; W1 of E/N and |m| histograms against Monte Carlo.
 
+    Errors: the standard error of the mean energy; for W1, a bootstrap of the generated,
+    the reference and the floor samples (each resampled on its own, ``seed``), which also
+    gives the paired error of W1 - W1_floor (the two share the reference sample).
+    """
+    from physml.metrics import bootstrap, mean_with_error
     from physml.sim.statmech import ising
+    from physml.tasks.tagging import N_RESAMPLES
 
-    e, e_ref, e_floor = (ising.energy(s) for s in (spins, reference, floor))
-    m, m_ref, m_floor = (ising.abs_magnetization(s) for s in (spins, reference, floor))
     n = len(spins)
-    mc = f"{n} Monte Carlo samples vs {n} more (noise floor)"
+    group = np.repeat([0, 1, 2], n)  # generated, Monte Carlo reference, noise floor
+    distances = []
+    for observable in (ising.energy, ising.abs_magnetization):
+        values = np.concatenate([observable(s) for s in (spins, reference, floor)])
+        distances += [_wasserstein(values, group == 0, group == 1)]
+        distances += [_wasserstein(values, group == 2, group == 1)]
+    w1 = bootstrap(
+        lambda w: np.stack([d(w) for d in distances], axis=1),
+        group.size,
+        n_resamples=N_RESAMPLES,
+        seed=seed,
+        strata=group,
+    )
+    energy = mean_with_error(ising.energy(spins))
+    mc = f"{n} Monte Carlo samples vs {n} more (noise floor); errors: bootstrap, paired"
+
+    def distance(j: int, unit: str) -> Metric:
+        value, floor_value = w1.estimate(2 * j), float(w1.value[2 * j + 1])
+        gap = np.zeros(4)
+        gap[2 * j], gap[2 * j + 1] = 1.0, -1.0
+        return Metric(
+            value.value, floor_value, unit, mc, error=value.error, gap_error=w1.combine(gap).error
+        )
+
     return {
         f"<E>/N, T={t:g}": Metric(
-            float(e.mean()),
+            energy.value,
             float(ising.exact_energy(L, t)),
             "J",
-            f"Kaufman, L = {L}; standard error {e.std(ddof=1) / np.sqrt(n):.1g}",
+            f"Kaufman, L = {L}; error: standard error of the mean",
+            error=energy.error,
         ),
-        f"W1(E/N), T={t:g}": Metric(
-            wasserstein_distance(e, e_ref), wasserstein_distance(e_floor, e_ref), "J", mc
-        ),
-        f"W1(|m|), T={t:g}": Metric(
-            wasserstein_distance(m, m_ref), wasserstein_distance(m_floor, m_ref), "", mc
-        ),
+        f"W1(E/N), T={t:g}": distance(0, "J"),
+        f"W1(|m|), T={t:g}": distance(1, ""),
     }
+
+
+def _wasserstein(values: np.ndarray, first: np.ndarray, second: np.ndarray):
+    """W1 between the weighted empirical distributions of ``values[first]`` and
+    ``values[second]`` (boolean masks), as a function of event weights (b, n) -> (b,):
+    the integral of |F_first - F_second|, with the values sorted once."""
+    order = np.argsort(values, kind="stable")
+    step = np.diff(values[order])
+    first, second = first[order].astype(np.float64), second[order].astype(np.float64)
+
+    def w1(w: np.ndarray) -> np.ndarray:
+        w = w[:, order]
+        cdf_first, cdf_second = np.cumsum(w * first, axis=1), np.cumsum(w * second, axis=1)
+        cdf_first /= cdf_first[:, -1:]
+        cdf_second /= cdf_second[:, -1:]
+        return np.abs(cdf_first - cdf_second)[:, :-1] @ step
+
+    return w1
 
 
 def _free_energy(spins: np.ndarray, log_q: np.ndarray, L: int, t: float) -> dict[str, Metric]:
     """F_q / N = E_q[E + T log q] / N >= F / N, with its standard error."""
+    from physml.metrics import mean_with_error
     from physml.sim.statmech import ising
 
-    f = ising.energy(spins) + t * log_q / (L * L)
+    f = mean_with_error(ising.energy(spins) + t * log_q / (L * L))
     exact = -t * float(ising.exact_log_partition_function(L, t)) / (L * L)
-    error = f.std(ddof=1) / np.sqrt(len(f))
     return {
         f"F_q/N, T={t:g}": Metric(
-            float(f.mean()), exact, "J", f"-T ln Z / N (Kaufman); standard error {error:.1g}"
+            f.value, exact, "J", "-T ln Z / N (Kaufman); error: standard error", error=f.error
         )
     }
 
