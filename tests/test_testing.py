@@ -28,6 +28,7 @@ from physml.testing import (
     assert_gradients_match_finite_differences,
     assert_invariant,
     assert_matches_exact,
+    assert_mean_matches,
     assert_normalized,
     assert_samples_match,
     sample_permutations,
@@ -291,6 +292,14 @@ def test_a_monte_carlo_estimate_matches_and_a_biased_one_does_not() -> None:
     assert assert_matches_exact(mean, error, 1.0) < 5
     with pytest.raises(AssertionError, match="sigma"):
         assert_matches_exact(((1.05 * x) ** 2).mean(), error, 1.0)  # 14 sigma
+
+
+def test_sample_means_against_exact_expectations() -> None:
+    """<r^2> = 3 for a 3D standard normal; a sampler with sigma 1.04 fails (11 sigma)."""
+    x = np.random.default_rng(3).normal(size=(20_000, 3))
+    assert assert_mean_matches((x**2).sum(1), 3.0) < 5
+    with pytest.raises(AssertionError, match="exact 3 by"):
+        assert_mean_matches(((1.04 * x) ** 2).sum(1), 3.0)
 
 
 def test_exact_values_compare_to_rounding() -> None:

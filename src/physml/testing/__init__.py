@@ -10,7 +10,8 @@ measured quantity (a largest error, an integral, a p-value) when it passes:
 - :func:`assert_normalized`: a density integrates to one (a Gauss-Legendre grid for
   d <= 3, an enumeration of states, or importance sampling with its error);
 - :func:`assert_matches_exact`: an estimate equals its exact reference within
-  ``n_sigma`` standard errors (or a rounding, for exact values);
+  ``n_sigma`` standard errors (or a rounding, for exact values), and
+  :func:`assert_mean_matches` for the mean of independent samples;
 - :func:`assert_gradients_match_finite_differences`: a supplied gradient (and
   Laplacian) against five-point central differences in float64;
 - :func:`assert_samples_match`: samples follow an enumerated distribution (chi-squared
@@ -30,7 +31,7 @@ Example:
 """
 
 from physml.testing.derivatives import assert_gradients_match_finite_differences
-from physml.testing.exact import assert_matches_exact
+from physml.testing.exact import assert_matches_exact, assert_mean_matches
 from physml.testing.normalization import assert_normalized
 from physml.testing.sampling import assert_samples_match
 from physml.testing.symmetry import assert_equivariant, assert_invariant, sample_permutations
@@ -40,6 +41,7 @@ __all__ = [
     "assert_gradients_match_finite_differences",
     "assert_invariant",
     "assert_matches_exact",
+    "assert_mean_matches",
     "assert_normalized",
     "assert_samples_match",
     "sample_permutations",

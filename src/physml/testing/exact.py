@@ -7,7 +7,9 @@ closed form evaluated another way) only the rounding terms remain. The default
 ``n_sigma = 5`` fails a correct Gaussian estimate with probability 6e-7; the default
 ``rtol = 1e-12`` is a few thousand float64 roundings, negligible next to any statistical
 error. Correlated samples need an honest error (blocking, :mod:`physml.metrics.blocking`),
-or the check fails a correct chain.
+or the check fails a correct chain. :func:`assert_mean_matches` does the common case: the
+mean of independent samples, with its standard error std / sqrt(n), against an exact
+expectation value.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from __future__ import annotations
 import numpy as np
 
 from physml.checks import check_real
+from physml.metrics.resampling import mean_with_error
 from physml.testing._arrays import as_numpy, where
 
-__all__ = ["assert_matches_exact"]
+__all__ = ["assert_matches_exact", "assert_mean_matches"]
 
 
 def assert_matches_exact(
@@ -79,3 +82,37 @@ def assert_matches_exact(
             f"{dk:.3g}{sigma} (allowed {n_sigma:g} sigma + {atol + rtol * abs(rk):.2g}){count}"
         )
     return float(np.max(pull, initial=0.0))
+
+
+def assert_mean_matches(
+    samples,
+    reference,
+    n_sigma: float = 5.0,
+    *,
+    rtol: float = 1e-12,
+    atol: float = 0.0,
+) -> float:
+    """Assert the mean of independent samples equals an exact expectation value.
+
+    :func:`assert_matches_exact` on the sample mean and its standard error
+    std(ddof=1) / sqrt(n) (:func:`physml.metrics.mean_with_error`); correlated samples
+    (Markov chains) need their blocked error and :func:`assert_matches_exact` instead.
+
+    Args:
+        samples: independent values of the observable, shape (n,), n >= 2.
+        reference: its exact expectation value.
+        n_sigma, rtol, atol: as in :func:`assert_matches_exact`.
+
+    Returns:
+        The pull |mean - reference| / error.
+
+    Example:
+        >>> import numpy as np
+        >>> x = np.random.default_rng(0).exponential(2.0, size=10_000)
+        >>> assert_mean_matches(x, 2.0) < 5  # <x> = 2 for an exponential of scale 2
+        True
+    """
+    estimate = mean_with_error(as_numpy(samples))
+    return assert_matches_exact(
+        estimate.value, estimate.error, reference, n_sigma, rtol=rtol, atol=atol
+    )

@@ -13,18 +13,12 @@ from scipy import stats
 
 from physml.metrics.resampling import mean_with_error
 from physml.sim.statmech import ising
-from physml.testing import assert_matches_exact, assert_samples_match
+from physml.testing import assert_matches_exact, assert_mean_matches, assert_samples_match
 
 TC = ising.critical_temperature()
 # several T including both sides of T_c, where gamma_0 (and Kaufman's Z_4) changes sign
 TEMPERATURES = [1.0, 2.0, TC * (1 - 1e-3), TC, TC * (1 + 1e-3), 2.5, 4.0]
 N_SIGMA = 5.0  # statistical tolerance in standard errors
-
-
-def assert_mean_matches(values: np.ndarray, reference: float) -> None:
-    """The mean of independent values equals reference within N_SIGMA standard errors."""
-    estimate = mean_with_error(values)
-    assert_matches_exact(estimate.value, estimate.error, reference, N_SIGMA)
 
 
 def assert_means_agree(a: np.ndarray, b: np.ndarray) -> None:
@@ -161,9 +155,9 @@ def test_fluctuation_observables_against_enumeration():
 def test_sample_matches_enumeration_L4(algorithm, T):
     ex = ising.enumerate_exact(4, T)
     x = ising.sample(4, T, 20000, seed=11, algorithm=algorithm)
-    assert_mean_matches(ising.energy(x), ex["energy"])
-    assert_mean_matches(ising.abs_magnetization(x), ex["abs_magnetization"])
-    assert_mean_matches(ising.magnetization(x) ** 2, ex["m2"])
+    assert_mean_matches(ising.energy(x), ex["energy"], N_SIGMA)
+    assert_mean_matches(ising.abs_magnetization(x), ex["abs_magnetization"], N_SIGMA)
+    assert_mean_matches(ising.magnetization(x) ** 2, ex["m2"], N_SIGMA)
 
 
 def test_metropolis_per_lattice_temperatures():
@@ -173,8 +167,8 @@ def test_metropolis_per_lattice_temperatures():
     for T in (1.5, 2.3, 3.5):
         sel = spins[temps == T]
         ex = ising.enumerate_exact(4, T)
-        assert_mean_matches(ising.energy(sel), ex["energy"])
-        assert_mean_matches(ising.abs_magnetization(sel), ex["abs_magnetization"])
+        assert_mean_matches(ising.energy(sel), ex["energy"], N_SIGMA)
+        assert_mean_matches(ising.abs_magnetization(sel), ex["abs_magnetization"], N_SIGMA)
 
 
 def assert_boltzmann(batches: list[np.ndarray], L: int, T: float) -> None:
@@ -204,7 +198,7 @@ def test_boltzmann_histogram(L, algorithm):
 @pytest.mark.parametrize("T", [1.5, 3.0])
 def test_sample_energy_matches_kaufman_L16(algorithm, T):
     x = ising.sample(16, T, 2000, seed=21, algorithm=algorithm)
-    assert_mean_matches(ising.energy(x), ising.exact_energy(16, T))
+    assert_mean_matches(ising.energy(x), ising.exact_energy(16, T), N_SIGMA)
 
 
 @pytest.mark.parametrize(("L", "T"), [(32, 2.30), (48, 2.30), (48, 2.27), (32, 2.45)])
@@ -213,7 +207,7 @@ def test_sample_equilibrated_just_above_tc(L, T):
     Starting Wolff chains hot left L = 64 at T = 2.3 with E/N = -1.01 against the exact
     -1.36; the energy of every sample size now matches Kaufman's finite-lattice value."""
     x = ising.sample(L, T, 400, seed=5)
-    assert_mean_matches(ising.energy(x), ising.exact_energy(L, T))
+    assert_mean_matches(ising.energy(x), ising.exact_energy(L, T), N_SIGMA)
 
 
 def test_abs_magnetization_approaches_onsager():
@@ -232,15 +226,15 @@ def test_metropolis_and_wolff_agree_near_tc():
     for f in (ising.energy, ising.abs_magnetization):
         assert_means_agree(f(a), f(b))
     e_exact = ising.exact_energy(L, T)
-    assert_mean_matches(ising.energy(a), e_exact)
-    assert_mean_matches(ising.energy(b), e_exact)
+    assert_mean_matches(ising.energy(a), e_exact, N_SIGMA)
+    assert_mean_matches(ising.energy(b), e_exact, N_SIGMA)
 
 
 def test_sample_with_n_between():
     ex = ising.enumerate_exact(4, 2.0)
     x = ising.sample(4, 2.0, 1000, seed=0, algorithm="metropolis", n_between=20)
     assert x.shape == (1000, 4, 4)
-    assert_mean_matches(ising.energy(x), ex["energy"])
+    assert_mean_matches(ising.energy(x), ex["energy"], N_SIGMA)
     assert abs(ising.magnetization(x).mean()) < 0.1  # random global signs
 
 
@@ -375,9 +369,9 @@ def test_multispin_matches_enumeration_L4(T):
     spins = _random_spins(rng, 64 * 128, 4)
     ising.metropolis(spins, T, 200, rng, multispin=True)
     ex = ising.enumerate_exact(4, T)
-    assert_mean_matches(ising.energy(spins), ex["energy"])
-    assert_mean_matches(ising.abs_magnetization(spins), ex["abs_magnetization"])
-    assert_mean_matches(ising.magnetization(spins) ** 2, ex["m2"])
+    assert_mean_matches(ising.energy(spins), ex["energy"], N_SIGMA)
+    assert_mean_matches(ising.abs_magnetization(spins), ex["abs_magnetization"], N_SIGMA)
+    assert_mean_matches(ising.magnetization(spins) ** 2, ex["m2"], N_SIGMA)
 
 
 @pytest.mark.parametrize("T", [1.5, 2.5])
@@ -444,8 +438,8 @@ def test_multispin_agrees_with_scalar_kernel_L16():
     for f in (ising.energy, ising.abs_magnetization):
         assert_means_agree(f(a), f(b))
     e_exact = ising.exact_energy(L, T)
-    assert_mean_matches(ising.energy(a), e_exact)
-    assert_mean_matches(ising.energy(b), e_exact)
+    assert_mean_matches(ising.energy(a), e_exact, N_SIGMA)
+    assert_mean_matches(ising.energy(b), e_exact, N_SIGMA)
 
 
 def test_multispin_determinism_and_threads():
