@@ -5,23 +5,109 @@ A :class:`Task` names its physics problem, its headline :class:`Reference`, its
 task's settings with the chosen method's ``model`` section (and a ``train`` section for
 gradient-trained methods) into one typed configuration. :meth:`Task.run` receives that
 configuration and a :class:`RunContext` and returns the metrics.
+
+Before any run directory exists a configuration passes three gates: its pydantic models
+(every value one by one: :data:`Widths` for layer sizes, :class:`BuiltSettings` for the
+parameters of a simulator or an algorithm, which it validates itself), :meth:`Task.check`
+(settings that do not fit together) and :func:`check_memory` on :meth:`Task.memory_estimate`
+(settings whose arrays cannot fit in this machine's memory).
 """
 
 from __future__ import annotations
 
 import abc
 import contextlib
+import functools
+import os
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, ClassVar, Protocol
+from typing import Annotated, Any, ClassVar, Protocol
 
 import pydantic
 
+from physml.config import ConfigError
 from physml.metrics import Metric
 from physml.train.settings import FitSettings
 
-__all__ = ["Method", "ProgressBar", "Reference", "RunContext", "Task"]
+__all__ = [
+    "MAX_WIDTH",
+    "BuiltSettings",
+    "Method",
+    "ProgressBar",
+    "Reference",
+    "RunContext",
+    "Task",
+    "Width",
+    "Widths",
+    "check_memory",
+    "check_unet_grid",
+]
+
+MAX_WIDTH = 65_536
+"""Largest layer width (units, channels) a setting may ask for."""
+Width = Annotated[int, pydantic.Field(ge=1, le=MAX_WIDTH)]
+"""A layer's width: units of a dense layer, channels of a convolution (1..MAX_WIDTH)."""
+Widths = Annotated[list[Width], pydantic.Field(max_length=64)]
+"""Widths of a stack of layers, at most 64 of them (add ``min_length`` where one is needed)."""
+
+
+class BuiltSettings(pydantic.BaseModel):
+    """Settings that are the parameters of one physml object (a simulator, an algorithm's
+    settings), valid only where that object accepts them: :meth:`build` makes it during
+    validation, so its own checks (a cut-off below the jet radius, a positive mass, a
+    tournament no larger than the population) refuse bad input before any run directory
+    exists rather than when the system is built."""
+
+    model_config = pydantic.ConfigDict(extra="forbid")
+
+    def build(self) -> Any:
+        """The object these settings describe (raises ValueError where it refuses them)."""
+        raise NotImplementedError
+
+    @pydantic.model_validator(mode="after")
+    def _accepted(self) -> BuiltSettings:
+        self.build()
+        return self
+
+
+def _memory_bytes() -> float | None:
+    """Physical memory of this machine in bytes (None where the OS does not say)."""
+    try:
+        return float(os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES"))
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+def _bytes(n: float) -> str:
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if n < 1000:
+            return f"{n:.3g} {unit}"
+        n /= 1000
+    return f"{n:.3g} PB"
+
+
+def check_memory(task: str, estimate: Mapping[str, float], available: float | None = None) -> None:
+    """Refuse settings whose arrays would not fit in memory, naming the largest.
+
+    Args:
+        task: the task's name, for the message.
+        estimate: bytes of each array (or group) a run holds at once, keyed by what it is
+            in terms of the settings (``"spins: n_samples x temperatures x L^2"``).
+        available: bytes of memory to compare with; None reads this machine's.
+
+    Raises:
+        ConfigError: when the sum exceeds ``available``.
+    """
+    available = _memory_bytes() if available is None else available
+    total = float(sum(estimate.values()))
+    if available is None or total <= available:
+        return
+    what, largest = max(estimate.items(), key=lambda item: item[1])
+    raise ConfigError(
+        f"{task}: these settings need about {_bytes(total)} of memory ({what}: "
+        f"{_bytes(largest)}), more than this machine's {_bytes(available)}; make them smaller"
+    )
 
 
 @dataclass(frozen=True)
@@ -125,6 +211,17 @@ class RunContext:
         return self.run_dir / "checkpoints"
 
 
+def check_unet_grid(size: int, channels: list[int], *, name: str) -> None:
+    """Refuse a lattice side ``size`` (setting ``name``) that a U-Net with one level per
+    entry of ``model.channels`` cannot halve ``len(channels) - 1`` times."""
+    factor = 2 ** (len(channels) - 1)
+    if size % factor:
+        raise ConfigError(
+            f"{name}={size} is not allowed with model.channels={list(channels)}: the U-Net "
+            f"needs {name} divisible by {factor}"
+        )
+
+
 class Task(abc.ABC):
     """A physics problem users run with ``physml run NAME``."""
 
@@ -137,8 +234,10 @@ class Task(abc.ABC):
     #: Overrides of the task's own settings per preset; "quick" is the default preset.
     presets: ClassVar[Mapping[str, Mapping[str, Any]]] = {"quick": {}, "full": {}}
 
+    @functools.cache  # noqa: B019 - tasks live as long as the registry
     def config_model(self, method: str) -> type[pydantic.BaseModel]:
-        """The typed configuration of this task run with ``method``."""
+        """The typed configuration of this task run with ``method`` (one class per
+        method, built once)."""
         spec = self.methods[method]
         sections: dict[str, Any] = {"model": (spec.settings, spec.settings())}
         if spec.trained:
@@ -162,6 +261,13 @@ class Task(abc.ABC):
         :class:`~physml.config.ConfigError`); called before any run directory exists.
         Most tasks have nothing to add to their settings' own validation."""
         return
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        """Bytes of the arrays a run of ``config`` holds at once, keyed by what each is in
+        terms of the settings; :func:`check_memory` compares the sum with this machine's
+        memory before any run directory exists. A lower bound (the data, not the
+        network's activations); empty for tasks whose arrays do not grow with settings."""
+        return {}
 
     @abc.abstractmethod
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:

@@ -36,15 +36,19 @@ TINY_DIFFUSION = {**TINY, "model": {"channels": [16], "sampler_steps": 5}}
 def test_exact_fields_meet_the_references() -> None:
     """For fields.sample: chi^2/n of P(k) averages 1 (each bin's mean power has exactly the
     variance used), and <x^2> / sigma^2 is 1 within its sampling error."""
-    chi2, var_ratio = [], []
+    chi2, var_ratio, var_error = [], [], []
     for seed in range(20):
         x = fields.sample(128, 16, amplitude=3.0, index=2.0, seed=seed)
         s = _statistics(x, 3.0, 2.0)
         chi2.append(s["chi2"])
         var_ratio.append(s["var_ratio"])
+        var_error.append(s["var_ratio_error"])
         assert s["n_bins"] == 8 and s["ks"] < 0.05
     assert np.mean(chi2) == pytest.approx(1.0, abs=4 * math.sqrt(2 / 8 / 20))
+    assert np.std(chi2, ddof=1) == pytest.approx(math.sqrt(2 / 8), rel=0.4)  # the chi2 error
     assert np.mean(var_ratio) == pytest.approx(1.0, abs=0.02)
+    # the standard error over fields predicts the scatter of the ratio between samples
+    assert np.mean(var_error) == pytest.approx(np.std(var_ratio, ddof=1), rel=0.4)
 
 
 def test_exact_predictor_through_the_default_sampler_meets_the_references() -> None:
@@ -83,6 +87,7 @@ def test_tiny_runs_give_finite_metrics_and_plots(tmp_path, method, overrides) ->
     assert list(record.metrics) == names
     for name, metric in record.metrics.items():
         assert math.isfinite(metric.value) and metric.value >= 0, name
+        assert math.isfinite(metric.error) and metric.error > 0, name
         assert metric.reference is not None and metric.reference > 0, name
     for plot in ("samples.png", "power_spectrum.png", "one_point.png"):
         assert (record.run_dir / "plots" / plot).stat().st_size > 0

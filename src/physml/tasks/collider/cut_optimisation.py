@@ -21,7 +21,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from physml.metrics import Metric, ensemble_std
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import BuiltSettings, Method, Reference, RunContext, Task
 from physml.tasks.collider.higgs_events import HiggsModelSettings
 from physml.tasks.seeds import Stream, generator, member_seeds
 
@@ -64,10 +64,9 @@ class CutOptimisationSettings(BaseModel):
         return value
 
 
-class GeneticMethodSettings(BaseModel):
+class GeneticMethodSettings(BuiltSettings):
     """A real-coded genetic algorithm (:mod:`physml.infer.genetic`)."""
 
-    model_config = ConfigDict(extra="forbid")
     population_size: int = Field(64, ge=2)
     generations: int = Field(50, ge=1)
     tournament_size: int = Field(3, ge=1)
@@ -76,6 +75,11 @@ class GeneticMethodSettings(BaseModel):
     mutation_probability: float = Field(0.2, ge=0, le=1)
     mutation_scale: float = Field(0.1, ge=0, description="relative to each gene's range")
     elitism: int = Field(2, ge=0)
+
+    def build(self) -> Any:
+        from physml.infer import genetic
+
+        return genetic.GeneticSettings(**self.model_dump())
 
 
 class GridMethodSettings(BaseModel):
@@ -106,6 +110,11 @@ class CutOptimisation(Task):
         "quick": {},
         "full": {"n_signal": 200_000, "n_background": 800_000, "n_members": 4},
     }
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        # two samples of 7 features, label, weight, likelihood ratios and the cut features
+        events = 2 * (config.n_signal + config.n_background)
+        return {"events: 2 x (n_signal + n_background) x 7 features": events * 120.0}
 
     def _data(self, config: Any, ctx: RunContext) -> dict[str, np.ndarray]:
         """Two independent weighted samples (``part`` 0 optimises, 1 measures) with the
@@ -151,6 +160,7 @@ class CutOptimisation(Task):
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         from physml.infer import genetic
+
         data = self._data(config, ctx)
         method = self.method_of(config)
         opt, meas = data["part"] == 0, data["part"] == 1

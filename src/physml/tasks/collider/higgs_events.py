@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from physml.metrics import Metric, ensemble_std
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import BuiltSettings, Method, Reference, RunContext, Task, Widths
 from physml.tasks.collider.qg_jets import BDTSettings
 from physml.tasks.seeds import Stream, generator
 from physml.tasks.tagging import TEST, TRAIN
@@ -34,13 +34,17 @@ __all__ = ["HiggsEvents", "HiggsEventsSettings"]
 _WORKING_POINT = 0.5
 
 
-class HiggsModelSettings(BaseModel):
+class HiggsModelSettings(BuiltSettings):
     """Parameters of :class:`physml.sim.collider.higgs.HiggsModel`."""
 
-    model_config = ConfigDict(extra="forbid")
     higgs_mass: float = Field(125.0, gt=0, description="GeV, the signal's di-tau mass peak")
     mass_resolution: float = Field(0.17, gt=0, description="relative di-tau mass resolution")
     signal_xsec: float = Field(20.0, gt=0, description="fb, after preselection")
+
+    def build(self) -> Any:
+        from physml.sim.collider import higgs
+
+        return higgs.HiggsModel(**self.model_dump())
 
 
 class HiggsEventsSettings(BaseModel):
@@ -58,7 +62,7 @@ class MLPSettings(BaseModel):
     """A multilayer perceptron on the standardised features."""
 
     model_config = ConfigDict(extra="forbid")
-    hidden: list[int] = Field([64, 64], description="hidden widths")
+    hidden: Widths = Field([64, 64], description="hidden widths")
 
 
 _TRAIN = {
@@ -80,6 +84,11 @@ class HiggsEvents(Task):
     }
     default_method = "mlp"
     presets = {"quick": {}, "full": {"n_events": 200_000, "n_eval": 1_000_000, "n_members": 3}}
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        # 7 features (and a standardised copy), label, weight and log-likelihood ratio
+        events = 2 * (config.n_events + config.n_eval)
+        return {"events: 2 x (n_events + n_eval) x 7 features": events * 136.0}
 
     def _data(self, config: Any, ctx: RunContext) -> dict[str, np.ndarray]:
         from physml.data import cached

@@ -19,10 +19,18 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from physml.metrics import Metric
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import (
+    MAX_WIDTH,
+    BuiltSettings,
+    Method,
+    Reference,
+    RunContext,
+    Task,
+    Widths,
+)
 from physml.tasks.seeds import Stream, seed_sequence
 from physml.tasks.tagging import JET_TAGGER_TRAINING, TEST, Anchor
 
@@ -37,10 +45,9 @@ _LITERATURE = Anchor(
 )
 
 
-class ShowerSettings(BaseModel):
+class ShowerSettings(BuiltSettings):
     """Parameters of :class:`physml.sim.collider.jets.Shower` (the simulator's cut-offs)."""
 
-    model_config = ConfigDict(extra="forbid")
     alpha_s: float = Field(0.12, gt=0, lt=1, description="fixed strong coupling")
     radius: float = Field(0.4, gt=0, le=1, description="jet radius R")
     z_cut: float = Field(0.01, gt=0, lt=0.5, description="soft cut-off on momentum fraction")
@@ -48,6 +55,11 @@ class ShowerSettings(BaseModel):
     shape: Literal["splitting", "soft"] = Field(
         "splitting", description="splitting functions, or 2C/z (multiplicity-only optimum)"
     )
+
+    def build(self) -> Any:
+        from physml.sim.collider import jets
+
+        return jets.Shower(**self.model_dump())
 
 
 class QGJetsSettings(BaseModel):
@@ -81,9 +93,9 @@ class PFNSettings(BaseModel):
     """Particle Flow Network: F(sum_i Phi(z_i, d_eta_i, d_phi_i))."""
 
     model_config = ConfigDict(extra="forbid")
-    phi_hidden: list[int] = Field([64, 64], description="widths of Phi")
-    latent: int = Field(64, ge=1, description="latent dimension")
-    f_hidden: list[int] = Field([64, 64], description="widths of F")
+    phi_hidden: Widths = Field([64, 64], description="widths of Phi")
+    latent: int = Field(64, ge=1, le=MAX_WIDTH, description="latent dimension")
+    f_hidden: Widths = Field([64, 64], description="widths of F")
 
 
 class EFNSettings(PFNSettings):
@@ -95,18 +107,27 @@ class CNNSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     n_pixels: int = Field(17, ge=5, le=65, description="pixels per side (covering +-R)")
-    channels: list[int] = Field([8, 16], min_length=1, description="conv channels per block")
-    head_hidden: list[int] = Field([32], description="widths of the MLP head")
+    channels: Widths = Field([8, 16], min_length=1, description="conv channels per block")
+    head_hidden: Widths = Field([32], description="widths of the MLP head")
 
 
 class TransformerSettings(BaseModel):
     """Self-attention over constituents (no positional encoding), class-token readout."""
 
     model_config = ConfigDict(extra="forbid")
-    dim: int = Field(32, ge=1, description="embedding width")
+    dim: int = Field(32, ge=1, le=MAX_WIDTH, description="embedding width")
     n_heads: int = Field(4, ge=1, description="attention heads (must divide dim)")
-    n_layers: int = Field(2, ge=1, description="encoder layers")
-    ff_hidden: int = Field(64, ge=1, description="feed-forward width")
+    n_layers: int = Field(2, ge=1, le=64, description="encoder layers")
+    ff_hidden: int = Field(64, ge=1, le=MAX_WIDTH, description="feed-forward width")
+
+    @model_validator(mode="after")
+    def _heads_divide_dim(self) -> TransformerSettings:
+        if self.dim % self.n_heads:
+            raise ValueError(
+                f"n_heads={self.n_heads} does not divide dim={self.dim}: each head reads "
+                "dim / n_heads of the embedding"
+            )
+        return self
 
 
 class QGJets(Task):
@@ -153,6 +174,21 @@ class QGJets(Task):
     }
     default_method = "pfn"
     presets = {"quick": {}, "full": {"n_jets": 200_000, "n_members": 3}}
+
+    def check(self, config: Any) -> None:
+        if config.data:  # the files' layout and labels, before anything is simulated
+            from physml.data.loaders import read_energyflow_qg_labels, require_both_classes
+
+            labels = read_energyflow_qg_labels(config.data, max_jets=2 * config.n_jets)
+            require_both_classes(labels, ", ".join(config.data))
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        # at least 32 constituents (pT, eta, phi in float64, a mask, a PDG id) per jet
+        jets = 2 * config.n_jets
+        estimate = {"jets: 2 x n_jets x >= 32 constituents": jets * 32 * 29.0}
+        if hasattr(config.model, "n_pixels"):
+            estimate["images: 2 x n_jets x n_pixels^2"] = jets * config.model.n_pixels**2 * 4.0
+        return estimate
 
     def _data(self, config: Any, ctx: RunContext) -> dict[str, np.ndarray]:
         """Constituents, mask, labels and (simulated jets only) the exact log p_q/p_g."""

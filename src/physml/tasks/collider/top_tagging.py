@@ -19,10 +19,18 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from physml.metrics import Metric
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import (
+    MAX_WIDTH,
+    BuiltSettings,
+    Method,
+    Reference,
+    RunContext,
+    Task,
+    Widths,
+)
 from physml.tasks.collider.qg_jets import BDTSettings, CNNSettings, PFNSettings, TransformerSettings
 from physml.tasks.seeds import Stream, generator, seed_sequence
 from physml.tasks.tagging import JET_TAGGER_TRAINING, TEST, Anchor
@@ -43,7 +51,7 @@ LITERATURE = {
 }
 
 
-class TopSimulatorSettings(BaseModel):
+class TopSimulatorSettings(BuiltSettings):
     """Parameters of :class:`physml.sim.collider.top.TopShower` (both classes share the pT window).
 
     Unlike the simulator, whose detector is off by default (exact masses), the task
@@ -51,7 +59,6 @@ class TopSimulatorSettings(BaseModel):
     axis are lost), 10 % energy smearing and the physical top and W widths.
     """
 
-    model_config = ConfigDict(extra="forbid")
     pt_min: float = Field(550.0, gt=0, description="GeV, lower end of the jet pT window")
     pt_max: float = Field(650.0, gt=0, description="GeV, upper end")
     quark_fraction: float = Field(0.5, ge=0, le=1, description="light-quark share of QCD jets")
@@ -64,11 +71,10 @@ class TopSimulatorSettings(BaseModel):
     top_width: float = Field(1.4, ge=0, le=5, description="GeV, Breit-Wigner width of the top")
     w_width: float = Field(2.1, ge=0, le=5, description="GeV, Breit-Wigner width of the W")
 
-    @model_validator(mode="after")
-    def _window(self) -> TopSimulatorSettings:
-        if self.pt_max < self.pt_min:
-            raise ValueError(f"pt_max = {self.pt_max} is below pt_min = {self.pt_min}")
-        return self
+    def build(self) -> Any:
+        from physml.sim.collider import top
+
+        return top.TopShower(**self.model_dump())
 
 
 class TopTaggingSettings(BaseModel):
@@ -91,10 +97,10 @@ class LoLaSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     n_constituents: int = Field(
-        20, ge=2, description="hardest constituents read (the toy's jets have <= ~18)"
+        20, ge=2, le=MAX_WIDTH, description="hardest constituents read (the toy's jets have <= ~18)"
     )
-    n_combined: int = Field(10, ge=1, description="trainable combinations (CoLa)")
-    hidden: list[int] = Field([100, 50], description="widths of the MLP head")
+    n_combined: int = Field(10, ge=1, le=MAX_WIDTH, description="trainable combinations (CoLa)")
+    hidden: Widths = Field([100, 50], description="widths of the MLP head")
 
 
 class TopCNNSettings(CNNSettings):
@@ -142,6 +148,27 @@ class TopTagging(Task):
     }
     default_method = "lola"
     presets = {"quick": {}, "full": {"n_jets": 100_000, "n_eval": 200_000, "n_members": 3}}
+
+    def check(self, config: Any) -> None:
+        if config.data:  # the files' layout and labels, before anything is simulated
+            from physml.data.loaders import read_top_tagging_labels, require_both_classes
+
+            labels, remaining = [], 2 * config.n_jets
+            for path in config.data:  # in order, as the run reads them
+                if remaining > 0:
+                    labels.append(read_top_tagging_labels(path, max_jets=remaining))
+                    remaining -= len(labels[-1])
+            require_both_classes(np.concatenate(labels), ", ".join(config.data))
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        # at least 20 constituents (E, px, py, pz in float64 and a mask) per jet
+        jets = 2 * (config.n_jets + config.n_eval)
+        estimate = {"jets: 2 x (n_jets + n_eval) x >= 20 constituents": jets * 20 * 33.0}
+        if hasattr(config.model, "n_pixels"):
+            estimate["images: 2 x (n_jets + n_eval) x n_pixels^2"] = (
+                jets * config.model.n_pixels**2 * 4.0
+            )
+        return estimate
 
     def _data(self, config: Any, ctx: RunContext) -> dict[str, np.ndarray]:
         """Four-momenta (n, width, 4) pT-ordered, mask and labels."""

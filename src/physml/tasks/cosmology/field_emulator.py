@@ -36,6 +36,10 @@ Measurements at every evaluated (A, n), on ``n_generate`` generated fields:
   field are correlated, so the floor, not a p-value, is the reference), and the variance
   ratio <x^2> / sigma^2 (1 exactly).
 
+Errors: sqrt(2 / n_bins) for the chi^2 / n_bins (its standard deviation for exact fields),
+the spread over the five exact draws for max |P / P_exact - 1| and the KS distance, the
+standard error over fields for the variance ratio.
+
 For ``diffusion`` the exact noise predictor of these fields
 (:class:`~physml.models.generative.diffusion.PeriodicGaussianNoisePredictor`) runs through the same
 sampler with the same settings, and its chi^2 and variance ratio are reported beside the
@@ -409,6 +413,10 @@ def _judge(
         for _ in range(_FLOOR_DRAWS)
     ]
     result["floor"] = {key: float(np.mean([f[key] for f in floor])) for key in ("max_dev", "ks")}
+    # the spread of a statistic over the exact draws: its sampling error for m fields
+    result["floor_std"] = {
+        key: float(np.std([f[key] for f in floor], ddof=1)) for key in ("max_dev", "ks")
+    }
     result["exact fields"] = (
         fields.sample(4, size, amplitude=amplitude, index=index, seed=rng) / sigma
     )
@@ -434,6 +442,7 @@ def _statistics(x: np.ndarray, amplitude: float, index: float) -> dict[str, Any]
     max |ratio - 1|, KS distance of x / sigma to N(0, 1), variance ratio, x / sigma."""
     from scipy import stats
 
+    from physml.metrics import mean_with_error
     from physml.sim.cosmology import fields
 
     m, size = x.shape[0], x.shape[-1]
@@ -454,6 +463,8 @@ def _statistics(x: np.ndarray, amplitude: float, index: float) -> dict[str, Any]
         "max_dev": float(np.abs(ratio - 1).max()),
         "ks": float(stats.kstest(values, "norm").statistic),
         "var_ratio": float(np.mean(values**2)),
+        # fields are independent, their pixels are not: the standard error over fields
+        "var_ratio_error": mean_with_error(np.mean((x / sigma).reshape(m, -1) ** 2, axis=1)).error,
         "values": values,
     }
 
@@ -472,23 +483,34 @@ def _metrics(config: Any, method: str, results: list[dict]) -> dict[str, Metric]
     floor = f"the same statistic for {m} exact fields (noise floor, mean of {_FLOOR_DRAWS})"
     variance = "exact one-point variance sum_k P(k) / L^2"
     chi2_all = sum(r[method]["chi2_sum"] for r in results) / total_bins
-    metrics = {"chi2/n P(k), all points": Metric(chi2_all, 1.0, "", chi2_source(total_bins))}
+    def chi2(value: float, bins: int, source: str) -> Metric:
+        """chi^2 / n with its standard deviation for exact fields, sqrt(2 / n)."""
+        return Metric(value, 1.0, "", source, error=math.sqrt(2 / bins))
+
+    def ratio(s: dict, source: str) -> Metric:
+        return Metric(s["var_ratio"], 1.0, "", source, error=s["var_ratio_error"])
+
+    floor += "; error: the spread of the statistic over those exact draws"
+    variance += "; error: standard error over the fields"
+    metrics = {"chi2/n P(k), all points": chi2(chi2_all, total_bins, chi2_source(total_bins))}
     for (amplitude, index), r in zip(config.points, results, strict=True):
         at = f"(A={amplitude:g}, n={index:g})"
-        s = r[method]
-        metrics[f"chi2/n P(k) {at}"] = Metric(s["chi2"], 1.0, "", chi2_source(n_bins))
-        metrics[f"max|P/P_exact - 1| {at}"] = Metric(s["max_dev"], r["floor"]["max_dev"], "", floor)
-        metrics[f"KS one-point {at}"] = Metric(s["ks"], r["floor"]["ks"], "", floor)
-        metrics[f"variance ratio {at}"] = Metric(s["var_ratio"], 1.0, "", variance)
+        s, reference, spread = r[method], r["floor"], r["floor_std"]
+        metrics[f"chi2/n P(k) {at}"] = chi2(s["chi2"], n_bins, chi2_source(n_bins))
+        metrics[f"max|P/P_exact - 1| {at}"] = Metric(
+            s["max_dev"], reference["max_dev"], "", floor, error=spread["max_dev"]
+        )
+        metrics[f"KS one-point {at}"] = Metric(
+            s["ks"], reference["ks"], "", floor, error=spread["ks"]
+        )
+        metrics[f"variance ratio {at}"] = ratio(s, variance)
         if "exact eps" in r:
             e = r["exact eps"]
             sampler = "; the exact eps-predictor through the same sampler (sampler bias)"
-            metrics[f"chi2/n P(k) {at}, exact eps"] = Metric(
-                e["chi2"], 1.0, "", chi2_source(n_bins) + sampler
+            metrics[f"chi2/n P(k) {at}, exact eps"] = chi2(
+                e["chi2"], n_bins, chi2_source(n_bins) + sampler
             )
-            metrics[f"variance ratio {at}, exact eps"] = Metric(
-                e["var_ratio"], 1.0, "", variance + sampler
-            )
+            metrics[f"variance ratio {at}, exact eps"] = ratio(e, variance + sampler)
     return metrics
 
 

@@ -26,7 +26,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from physml.metrics import Metric, crossing_point, ensemble_std, finite_size_extrapolation
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import Method, Reference, RunContext, Task, Widths
 from physml.tasks.seeds import Stream, member_seeds, seed_sequence
 from physml.tasks.tagging import TEST, TRAIN, VALIDATION, split_labels
 
@@ -108,7 +108,7 @@ class MLPSettings(BaseModel):
     """Fully connected network on the L*L spins (Carrasquilla & Melko's architecture)."""
 
     model_config = ConfigDict(extra="forbid")
-    hidden: list[int] = Field([64], description="hidden layer widths")
+    hidden: Widths = Field([64], description="hidden layer widths")
     activation: Literal["relu", "tanh", "gelu", "silu", "sigmoid"] = "relu"
     init: Literal["default", "he", "xavier", "lecun"] = "he"
 
@@ -117,9 +117,11 @@ class CNNSettings(BaseModel):
     """Periodic, translation-invariant CNN (any L) with an MLP head after pooling."""
 
     model_config = ConfigDict(extra="forbid")
-    channels: list[int] = Field([8, 16], min_length=1)
-    kernel_size: int = Field(3, ge=1)
-    head_hidden: list[int] = Field([16])
+    channels: Widths = Field([8, 16], min_length=1)
+    kernel_size: int = Field(
+        3, ge=1, le=9, description="odd; at most 9, the widest a 4 x 4 periodic lattice allows"
+    )
+    head_hidden: Widths = Field([16])
     z2_symmetric: bool = Field(False, description="average the network over s -> -s")
     shared: bool = Field(
         True,
@@ -127,6 +129,13 @@ class CNNSettings(BaseModel):
         "(a fixed observable, so T_c(L) is a clean finite-size sequence); False trains one "
         "network per size as Carrasquilla & Melko did",
     )
+
+    @field_validator("kernel_size")
+    @classmethod
+    def _odd(cls, kernel_size: int) -> int:
+        if kernel_size % 2 != 1:
+            raise ValueError(f"kernel_size={kernel_size} must be odd (3 couples neighbours)")
+        return kernel_size
 
 
 _SCAN_ONLY = 3  # split label of the unlabelled temperatures between the phases (scan only)
@@ -301,8 +310,7 @@ def _evaluate(predictors: list[Predictor], data: _LatticeData, seed: Any) -> dic
     def statistic(w: np.ndarray) -> np.ndarray:
         counts = w @ at
         crossings = [
-            [crossing_point(temperatures, curve) for curve in (w * p_k) @ at / counts]
-            for p_k in p
+            [crossing_point(temperatures, curve) for curve in (w * p_k) @ at / counts] for p_k in p
         ]
         w_test = w[:, on_test]
         accuracies = [w_test @ c / w_test.sum(axis=1) for c in correct]
@@ -355,14 +363,11 @@ def _extrapolate(sizes: np.ndarray, tc: np.ndarray, errors: np.ndarray) -> tuple
     if weights is not None and fit.dof > 0 and np.isfinite(fit.chi2):
         scale = float(np.sqrt(max(1.0, fit.chi2 / fit.dof)))
     members = [finite_size_extrapolation(sizes, t, errors=weights).value for t in tc.T]
-    how = (
-        f"extrapolated from L = {', '.join(map(str, sizes))} with T_c(L) = T_c + a/L, "
-        + (
-            f"weighted by the crossing errors (chi2/dof = {fit.chi2:.2f}/{fit.dof}"
-            + (f", error scaled by {scale:.2f})" if scale > 1 else ")")
-            if weights is not None
-            else "unweighted (a crossing error is undefined)"
-        )
+    how = f"extrapolated from L = {', '.join(map(str, sizes))} with T_c(L) = T_c + a/L, " + (
+        f"weighted by the crossing errors (chi2/dof = {fit.chi2:.2f}/{fit.dof}"
+        + (f", error scaled by {scale:.2f})" if scale > 1 else ")")
+        if weights is not None
+        else "unweighted (a crossing error is undefined)"
     )
     return Estimate(fit.value, fit.error * scale), ensemble_std(members), how
 
@@ -419,6 +424,12 @@ class IsingPhase(Task):
             "n_members": 4,
         },
     }
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        n_temps = config.n_scan_temperatures + 2 * config.n_train_temperatures
+        spins = config.n_samples * n_temps * sum(size * size for size in config.sizes)
+        # int8 spins as simulated, the float32 copy the classifiers read
+        return {"spins: n_samples x temperatures x L^2 over sizes": 5.0 * spins}
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         from physml.sim.statmech import ising
