@@ -295,7 +295,7 @@ def test_a_monte_carlo_estimate_matches_and_a_biased_one_does_not() -> None:
 
 
 def test_sample_means_against_exact_expectations() -> None:
-    """<r^2> = 3 for a 3D standard normal; a sampler with sigma 1.04 fails (11 sigma)."""
+    """<r^2> = 3 for a 3D standard normal; a sampler with sigma 1.04 fails (12 sigma)."""
     x = np.random.default_rng(3).normal(size=(20_000, 3))
     assert assert_mean_matches((x**2).sum(1), 3.0) < 5
     with pytest.raises(AssertionError, match="exact 3 by"):

@@ -76,9 +76,10 @@ def where(index: int, shape: tuple[int, ...]) -> str:
     return str(tuple(int(i) for i in np.unravel_index(index, shape))) if shape else "()"
 
 
-def mismatch(actual, expected, rtol: float, atol: float) -> tuple[float, str | None]:
+def mismatch(actual, expected, rtol: float, atol) -> tuple[float, str | None]:
     """Largest |actual - expected| and, where some element lies outside
-    atol + rtol * |expected| (NaN always does), one line saying where and by how much."""
+    atol + rtol * |expected| (NaN always does), one line saying where and by how much.
+    ``atol`` may be an array broadcastable to the values."""
     a, e = as_numpy(actual), as_numpy(expected)
     if a.shape != e.shape:
         return float("inf"), f"shape {a.shape} where {e.shape} was expected"
@@ -90,9 +91,10 @@ def mismatch(actual, expected, rtol: float, atol: float) -> tuple[float, str | N
         return largest, None
     flat = np.where(bad, np.nan_to_num(diff, nan=np.inf), -1.0).ravel()
     k = int(np.argmax(flat))
+    atol_k = float(np.broadcast_to(atol, e.shape).ravel()[k])
     detail = (
         f"|difference| {flat[k]:.3g} at {where(k, a.shape)} (value {a.ravel()[k]:.10g}, "
-        f"expected {e.ravel()[k]:.10g}; allowed {atol:.1e} + {rtol:.1e} * |expected| = "
+        f"expected {e.ravel()[k]:.10g}; allowed {atol_k:.1e} + {rtol:.1e} * |expected| = "
         f"{allowed.ravel()[k]:.2g}); {int(bad.sum())} of {bad.size} elements outside"
     )
     return largest, detail

@@ -11,9 +11,11 @@ compared with the five-point central stencils of step h,
 
 one coordinate at a time (4 evaluations of the batch per coordinate). With the default
 h = 1e-3 the truncation error is h^4 f^(5) / 30 ~ 3e-14 (gradient) and h^4 f^(6) / 90 ~
-1e-14 (Laplacian) times the higher derivatives, and rounding ~ 2e-13 |f| and ~ 1e-9 |f|
-per coordinate: the default tolerances rtol = atol = 1e-6 leave room for |f| up to ~100
-and a few hundred coordinates. Close to a kink or a cusp (|x|, a Jastrow factor at
+1e-14 (Laplacian) times the higher derivatives. Rounding is added to the allowed
+difference, row by row, assuming each value of fn is good to 16 ulps of the largest
+|f| in its stencil: 24 eps |f| / h ~ 5e-12 |f| for the gradient and 85 eps |f| D / h^2
+~ 2e-8 |f| D for a Laplacian over D coordinates; on top of it the tolerances
+rtol = atol = 1e-6 by default. Close to a kink or a cusp (|x|, a Jastrow factor at
 r -> 0) the stencil is wrong, not the derivative: keep sample points away from them.
 Like ``torch.autograd.gradcheck``, everything must be float64.
 """
@@ -31,6 +33,7 @@ from physml.testing._arrays import as_numpy, dtype_name, is_tensor, mismatch
 __all__ = ["assert_gradients_match_finite_differences"]
 
 _STENCIL = (-2, -1, 1, 2)
+_ULPS = 16  # assumed accuracy of one value of fn, in units of eps |f|
 
 
 def _values(fn: Callable, x, batch: int) -> np.ndarray:
@@ -86,7 +89,8 @@ def assert_gradients_match_finite_differences(
             (torch only): a check of a custom ``autograd.Function`` or of the graph.
         laplacian: optional x -> sum_i d^2 fn / d x_i^2, shape (batch,).
         step: the finite-difference step h (> 0), in the units of x.
-        rtol, atol: tolerances (>= 0) against the finite-difference values.
+        rtol, atol: tolerances (>= 0) against the finite-difference values, on top of
+            their rounding (module docstring).
 
     Returns:
         The largest |analytic - finite difference| over gradient (and Laplacian) entries.
@@ -122,18 +126,24 @@ def assert_gradients_match_finite_differences(
     n_coords = int(np.prod(inputs.shape[1:], dtype=int))
     first = np.empty((batch, n_coords))
     second = np.zeros(batch)
+    scale = np.abs(f0)  # largest |f| of each row's stencils, for the rounding allowance
     for column in range(n_coords):
         fm2, fm1, fp1, fp2 = (_values(fn, _shifted(inputs, column, s * h), batch) for s in _STENCIL)
         first[:, column] = (fm2 - 8 * fm1 + 8 * fp1 - fp2) / (12 * h)
         second += (-fm2 + 16 * fm1 - 30 * f0 + 16 * fp1 - fp2) / (12 * h * h)
+        scale = np.max(np.abs([scale, fm2, fm1, fp1, fp2]), axis=0)
+    rounding = _ULPS * np.finfo(np.float64).eps * scale  # error of one value of fn
 
     analytic = gradient(inputs) if gradient is not None else _autograd_gradient(fn, inputs)
-    checks = [("gradient", as_numpy(analytic), first.reshape(inputs.shape))]
+    shape = (batch,) + (1,) * (len(inputs.shape) - 1)
+    checks = [("gradient", as_numpy(analytic), first.reshape(inputs.shape), 18 / (12 * h), shape)]
     if laplacian is not None:
-        checks.append(("Laplacian", as_numpy(laplacian(inputs)), second))
+        lap_rounding = n_coords * 64 / (12 * h * h)
+        checks.append(("Laplacian", as_numpy(laplacian(inputs)), second, lap_rounding, (batch,)))
     worst = 0.0
-    for name, value, finite in checks:
-        largest, detail = mismatch(value, finite, rtol, atol)
+    for name, value, finite, gain, row_shape in checks:
+        allowance = atol + gain * rounding.reshape(row_shape)
+        largest, detail = mismatch(value, finite, rtol, allowance)
         worst = max(worst, largest)
         if detail is not None:
             raise AssertionError(
