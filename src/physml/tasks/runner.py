@@ -55,7 +55,7 @@ import physml
 from physml.atomic import atomic_write_text
 from physml.config import ConfigError, build_config, closest, load_yaml, parse_assignment
 from physml.metrics import Metric
-from physml.tasks.base import RunContext, Task
+from physml.tasks.base import RunContext, Task, check_memory
 from physml.tasks.registry import TASKS
 
 __all__ = ["PRESETS", "RunRecord", "get_task", "read_record", "resolve", "resume", "run"]
@@ -139,13 +139,14 @@ def resolve(
 
 def _validated(task: Task, method: str, layers: Sequence[Mapping[str, Any]]) -> Any:
     """The configuration of ``layers``, refused (ConfigError) unless its settings are valid
-    one by one and together and its data files exist: everything a run needs checked
-    before its run directory exists."""
+    one by one and together, its arrays fit in memory and its data files exist: everything
+    a run needs checked before its run directory exists."""
     config = build_config(task.config_model(method), layers)
     for path in getattr(config, "data", None) or ():
         if not Path(path).is_file():
             raise ConfigError(f"data file {path!r}: no such file")
     task.check(config)
+    check_memory(task.name, task.memory_estimate(config))
     return config
 
 

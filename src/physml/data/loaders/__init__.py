@@ -24,9 +24,14 @@ Where the files come from (fetch them yourself):
 - ATLAS Higgs ML challenge: Adam-Bourdarios et al., JMLR W&CP 42 (2015) 19; CERN Open
   Data doi:10.7483/OPENDATA.ATLAS.ZBP2.M5T8 (``atlas-higgs-challenge-2014-v2.csv``).
 
-A file that does not match its format raises :class:`DataFormatError` (a ValueError)
-whose message names the file, what was expected and what was found; a missing file
-raises FileNotFoundError naming it. No loader unpickles anything: NPZ files are read with
+A file that does not match its format raises :class:`DataFormatError` (a
+:class:`~physml.config.ConfigError`, so a ValueError) whose message names the file, what
+was expected and what was found: the wrong arrays or columns, the wrong dtype, a group
+where a table belongs, no rows, or a NaN or infinite number. A missing file raises
+FileNotFoundError naming it. :func:`read_energyflow_qg_labels` and
+:func:`read_top_tagging_labels` check a file's layout and read only its labels, so a task
+can refuse a wrong file (or one holding a single class, :func:`require_both_classes`)
+before it starts. No loader unpickles anything: NPZ files are read with
 ``allow_pickle=False``, and the pickled attributes pandas leaves in HDF5 files are never
 read. ROOT files need the optional ``hep`` extra (``pip install 'physml[hep]'``).
 """
@@ -39,13 +44,14 @@ from physml.data.loaders.csv_tables import (
     load_atlas_higgs,
     load_uci_higgs,
 )
-from physml.data.loaders.hdf5 import load_top_tagging
-from physml.data.loaders.npz import load_energyflow_qg
+from physml.data.loaders.hdf5 import load_top_tagging, read_top_tagging_labels
+from physml.data.loaders.npz import load_energyflow_qg, read_energyflow_qg_labels
 from physml.data.loaders.records import (
     DataFormatError,
     JetConstituents,
     JetFourMomenta,
     TabularEvents,
+    require_both_classes,
 )
 from physml.data.loaders.root import load_root
 
@@ -61,4 +67,7 @@ __all__ = [
     "load_root",
     "load_top_tagging",
     "load_uci_higgs",
+    "read_energyflow_qg_labels",
+    "read_top_tagging_labels",
+    "require_both_classes",
 ]

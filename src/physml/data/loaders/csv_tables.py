@@ -126,8 +126,8 @@ def _read_numeric_csv(
     layout: str,
 ) -> np.ndarray:
     """All columns of a CSV as float64 (n_rows, len(names)), string columns mapped by
-    ``converters`` (NaN = invalid). A line that does not fit gets a DataFormatError naming
-    its number."""
+    ``converters`` (NaN = invalid). A line that does not fit, or holds a number that is
+    not finite (``nan``, ``inf``), gets a DataFormatError naming its number."""
 
     def check(fields: list[str]) -> str | None:
         if len(fields) != len(names):
@@ -138,9 +138,11 @@ def _read_numeric_csv(
                     return f"column {j + 1} ({names[j]}) is {s.strip()!r}"
                 continue
             try:
-                float(s)
+                value = float(s)
             except ValueError:
                 return f"column {j + 1} ({names[j]}) is {s.strip()!r}, not a number"
+            if not math.isfinite(value):
+                return f"column {j + 1} ({names[j]}) is {s.strip()!r}, not a finite number"
         return None
 
     def fail(cause: Exception | None = None) -> DataFormatError:
@@ -173,7 +175,7 @@ def _read_numeric_csv(
         raise DataFormatError(f"{p}: expected {layout}; found no data rows")
     if data.shape[1] != len(names):
         raise fail()
-    if converters and np.isnan(data[:, list(converters)]).any():
+    if not np.isfinite(data).all():
         raise fail()
     return data
 

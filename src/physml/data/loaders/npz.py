@@ -15,11 +15,12 @@ from physml.data.loaders.records import (
     DataFormatError,
     JetConstituents,
     _existing_file,
+    _finite,
     _labels,
     _optional_max,
 )
 
-__all__ = ["load_energyflow_qg"]
+__all__ = ["load_energyflow_qg", "read_energyflow_qg_labels"]
 
 _TWO_PI = 2.0 * math.pi
 _QG_LAYOUT = (
@@ -36,10 +37,28 @@ def _wrap_phi(phi: np.ndarray) -> np.ndarray:
     return np.where(outside, (phi + math.pi) % _TWO_PI - math.pi, phi)
 
 
-def _read_qg_file(p: Path, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
+_UNREADABLE = (ValueError, OSError, EOFError, zipfile.BadZipFile)
+
+
+def _npy_header(archive: np.lib.npyio.NpzFile, name: str) -> tuple[tuple[int, ...], np.dtype]:
+    """Shape and dtype of member ``name`` of an NPZ, read from its header alone."""
+    with archive.zip.open(f"{name}.npy") as fh:
+        version = np.lib.format.read_magic(fh)
+        read = np.lib.format.read_array_header_1_0
+        if version != (1, 0):
+            read = np.lib.format.read_array_header_2_0
+        shape, _, dtype = read(fh)
+    return shape, dtype
+
+
+def _read_qg_file(
+    p: Path, limit: int | None, *, constituents: bool = True
+) -> tuple[np.ndarray | None, np.ndarray]:
+    """``X`` (None unless ``constituents``) and ``y`` of one file, after checking their
+    layout from the headers (so a wrong file is refused before its jets are read)."""
     try:
         archive = np.load(p, allow_pickle=False)
-    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+    except _UNREADABLE as e:
         raise DataFormatError(f"{p}: expected {_QG_LAYOUT}; cannot read it: {e}") from e
     if not isinstance(archive, np.lib.npyio.NpzFile):
         raise DataFormatError(
@@ -51,16 +70,60 @@ def _read_qg_file(p: Path, limit: int | None) -> tuple[np.ndarray, np.ndarray]:
                 f"{p}: expected {_QG_LAYOUT}; found arrays {sorted(archive.files)}"
             )
         try:
-            x, y = archive["X"], archive["y"]
-        except (ValueError, OSError, EOFError, zipfile.BadZipFile) as e:
+            shape, dtype = _npy_header(archive, "X")
+            if len(shape) != 3 or shape[2] != 4 or dtype.kind not in "fiu":
+                raise DataFormatError(f"{p}: expected {_QG_LAYOUT}; found 'X' {dtype}{shape}")
+            if shape[0] == 0:
+                raise DataFormatError(f"{p}: expected {_QG_LAYOUT}; found no jets")
+            y = archive["y"]
+            if y.shape != (shape[0],) or y.dtype.kind not in "fiub":
+                raise DataFormatError(
+                    f"{p}: expected {_QG_LAYOUT}; found 'y' {y.dtype}{y.shape} beside 'X' {shape}"
+                )
+            x = archive["X"][:limit] if constituents else None
+        except DataFormatError:
+            raise
+        except _UNREADABLE as e:
             raise DataFormatError(f"{p}: expected {_QG_LAYOUT}; cannot read it: {e}") from e
-    if x.ndim != 3 or x.shape[2] != 4 or x.dtype.kind not in "fiu":
-        raise DataFormatError(f"{p}: expected {_QG_LAYOUT}; found 'X' {x.dtype}{x.shape}")
-    if y.shape != (x.shape[0],) or y.dtype.kind not in "fiub":
-        raise DataFormatError(
-            f"{p}: expected {_QG_LAYOUT}; found 'y' {y.dtype}{y.shape} beside 'X' {x.shape}"
-        )
-    return x[:limit], y[:limit]
+    return x, y[:limit]
+
+
+def _qg_paths(path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]]) -> list[Path]:
+    many = not isinstance(path, (str, os.PathLike))
+    if many and (not isinstance(path, Iterable) or isinstance(path, bytes)):
+        raise TypeError(f"path must be a file or a sequence of files, got {type(path).__name__}")
+    paths = [_existing_file(p) for p in (path if many else [path])]
+    if not paths:
+        raise ValueError("path=[] is not allowed: expected a file or a non-empty list of files")
+    return paths
+
+
+def read_energyflow_qg_labels(
+    path: str | os.PathLike[str] | Sequence[str | os.PathLike[str]],
+    *,
+    max_jets: int | None = None,
+) -> np.ndarray:
+    """The labels :func:`load_energyflow_qg` would return, without reading the jets.
+
+    Checks what can be checked cheaply (the arrays present, the shape and dtype of ``X``
+    from its header, every label 0 or 1), so a wrong file is refused at once.
+
+    Returns:
+        int8 labels (1 = quark, 0 = gluon), shape (n_jets,).
+
+    Raises:
+        FileNotFoundError, DataFormatError: as :func:`load_energyflow_qg`.
+    """
+    remaining = _optional_max("max_jets", max_jets)
+    labels = []
+    for p in _qg_paths(path):
+        if remaining == 0:
+            break
+        _, y = _read_qg_file(p, remaining, constituents=False)
+        labels.append(_labels(y, p, "'y'", _QG_LAYOUT))
+        if remaining is not None:
+            remaining -= len(y)
+    return np.concatenate(labels)
 
 
 def load_energyflow_qg(
@@ -87,15 +150,11 @@ def load_energyflow_qg(
     Raises:
         FileNotFoundError: a file is missing.
         DataFormatError: a file is not such an NPZ (the message lists the arrays found),
-            a label is not 0/1 or a PDG id not an integer.
+            holds no jets, a label is not 0/1, a PDG id not an integer, or a pT, rapidity
+            or phi is NaN or infinite.
     """
     max_jets = _optional_max("max_jets", max_jets)
-    many = not isinstance(path, (str, os.PathLike))
-    if many and (not isinstance(path, Iterable) or isinstance(path, bytes)):
-        raise TypeError(f"path must be a file or a sequence of files, got {type(path).__name__}")
-    paths = [_existing_file(p) for p in (path if many else [path])]
-    if not paths:
-        raise ValueError("path=[] is not allowed: expected a file or a non-empty list of files")
+    paths = _qg_paths(path)
     parts: list[tuple[np.ndarray, np.ndarray]] = []
     read: list[Path] = []
     remaining = max_jets
@@ -103,6 +162,7 @@ def load_energyflow_qg(
         if remaining == 0:
             break
         x, y = _read_qg_file(p, remaining)
+        _finite(x[..., :3], p, "'X' (pt, rapidity, phi)")
         pid = x[..., 3]
         if not np.array_equal(pid, np.rint(pid)):
             raise DataFormatError(

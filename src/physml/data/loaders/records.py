@@ -13,13 +13,50 @@ from pathlib import Path
 import numpy as np
 
 from physml.checks import check_int
+from physml.config import ConfigError
 
-__all__ = ["DataFormatError", "JetConstituents", "JetFourMomenta", "TabularEvents"]
+__all__ = [
+    "DataFormatError",
+    "JetConstituents",
+    "JetFourMomenta",
+    "TabularEvents",
+    "require_both_classes",
+]
 
 
-class DataFormatError(ValueError):
+class DataFormatError(ConfigError):
     """A file does not match its format; the message names the file, what was expected
-    and what was found."""
+    and what was found. A user error (a :class:`~physml.config.ConfigError`, so a
+    ValueError): the CLI prints it as one line."""
+
+
+def require_both_classes(label: np.ndarray, source: str) -> None:
+    """Refuse labels that do not hold both classes 0 and 1 (a classifier needs both).
+
+    Args:
+        label: 0/1 labels, shape (n,).
+        source: the file(s) they come from, for the message.
+
+    Raises:
+        DataFormatError: naming ``source``, the one class found and how many rows.
+    """
+    present = np.unique(label)
+    if present.size < 2:
+        only = "no rows" if present.size == 0 else f"only label {present[0].item()!r}"
+        raise DataFormatError(
+            f"{source}: {only} in {len(label)} rows; a classifier needs both classes 0 and 1"
+        )
+
+
+def _finite(values: np.ndarray, p: Path, what: str) -> None:
+    """Refuse NaN or +-inf anywhere in ``values`` (rows first), naming the first row."""
+    bad = ~np.isfinite(values)
+    if np.any(bad):
+        where = np.argwhere(bad)[0]
+        raise DataFormatError(
+            f"{p}: {what} of row {int(where[0])} is {values[tuple(where)].item()!r}: "
+            "expected finite numbers"
+        )
 
 
 def _check_rows(cls: str, n: int, **arrays: np.ndarray | None) -> None:

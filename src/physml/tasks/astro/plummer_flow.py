@@ -28,7 +28,7 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from physml.metrics import Metric, ensemble_std
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import Method, Reference, RunContext, Task, Widths
 from physml.tasks.seeds import Stream, generator, member_seeds
 
 __all__ = ["PlummerFlow", "PlummerFlowSettings"]
@@ -50,14 +50,14 @@ class FlowSettings(BaseModel):
     (:mod:`physml.models.generative.flows`)."""
 
     model_config = ConfigDict(extra="forbid")
-    transforms: int = Field(4, ge=1, description="autoregressive transforms")
-    hidden: list[int] = Field([64, 64], min_length=1, description="hidden widths")
+    transforms: int = Field(4, ge=1, le=64, description="autoregressive transforms")
+    hidden: Widths = Field([64, 64], min_length=1, description="hidden widths")
 
 
 class SplineFlowSettings(FlowSettings):
     """Rational-quadratic spline transforms (NSF)."""
 
-    bins: int = Field(8, ge=2, description="spline bins")
+    bins: int = Field(8, ge=2, le=1024, description="spline bins")
 
 
 _TRAIN = {
@@ -77,6 +77,17 @@ class PlummerFlow(Task):
     }
     default_method = "maf"
     presets = {"quick": {}, "full": {"n_stars": 100_000, "n_members": 16}}
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        # 6D phase-space points in float64, and each flow's first layer on them (float32)
+        point = 48.0 + 4.0 * config.model.hidden[0]
+        stars = config.n_stars + config.n_test + config.n_samples
+        return {
+            "stars: n_stars + n_test + n_samples": stars * point,
+            "acceleration grid: n_positions x n_velocities": (
+                config.n_positions * config.n_velocities * point
+            ),
+        }
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         import torch

@@ -61,7 +61,15 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 from physml.metrics import Metric
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import (
+    MAX_WIDTH,
+    Method,
+    Reference,
+    RunContext,
+    Task,
+    Widths,
+    check_unet_grid,
+)
 from physml.tasks.seeds import Stream, generator, member_seeds
 from physml.train.failures import NonFiniteSamples
 
@@ -110,12 +118,14 @@ class DiffusionSettings(BaseModel):
     (:mod:`physml.models.generative.diffusion`)."""
 
     model_config = ConfigDict(extra="forbid")
-    channels: list[int] = Field(
+    channels: Widths = Field(
         [8, 16, 32],
         min_length=1,
         description="U-Net channels per level; L divisible by 2^(levels-1)",
     )
-    time_dim: int = Field(16, ge=2, description="width of the sinusoidal time embedding")
+    time_dim: int = Field(
+        16, ge=2, le=MAX_WIDTH, description="width of the sinusoidal time embedding"
+    )
     diffusion_steps: int = Field(1000, ge=2, description="training noise levels T (linear)")
     sampler_steps: int = Field(50, ge=1, description="denoising steps of the sampler")
     eta: float = Field(0.0, ge=0, description="0: deterministic (DDIM), 1: ancestral")
@@ -138,8 +148,8 @@ class VAESettings(BaseModel):
     (:mod:`physml.models.generative.vae`)."""
 
     model_config = ConfigDict(extra="forbid")
-    latent_dim: int = Field(32, ge=1, description="latent dimension K")
-    channels: list[int] = Field([8, 8], min_length=1, description="conv channels")
+    latent_dim: int = Field(32, ge=1, le=MAX_WIDTH, description="latent dimension K")
+    channels: Widths = Field([8, 8], min_length=1, description="conv channels")
     activation: Literal["relu", "silu", "gelu", "tanh"] = Field(
         "silu", description="activation (a ReLU VAE collapsed to white noise in a quick fit)"
     )
@@ -182,7 +192,14 @@ class FieldEmulator(Task):
     presets = {"quick": {}, "full": {"size": 64, "n_train": 32768, "n_generate": 1024}}
 
     def check(self, config: Any) -> None:
-        _check_grid(config.size, config.model, self.method_of(config))
+        if self.method_of(config) == "diffusion":
+            check_unet_grid(config.size, config.model.channels, name="size")
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        # float64 fields: the training set, and per point the generated and exact draws
+        fields = config.n_train + (2 + _FLOOR_DRAWS) * config.n_generate * len(config.points)
+        what = "fields: (n_train + points x n_generate draws) x size^2"
+        return {what: 8.0 * fields * config.size**2}
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
 
@@ -205,19 +222,6 @@ class FieldEmulator(Task):
 
 
 # --- data and training --------------------------------------------------------------------
-
-
-def _check_grid(size: int, model: Any, method: str) -> None:
-    """The U-Net halves the lattice len(channels) - 1 times: ``size`` must allow it."""
-    from physml.config import ConfigError
-
-    if method == "diffusion":
-        factor = 2 ** (len(model.channels) - 1)
-        if size % factor:
-            raise ConfigError(
-                f"size={size} is not allowed with model.channels={model.channels}: the "
-                f"U-Net needs size divisible by {factor}"
-            )
 
 
 def _context(index, config: Any) -> np.ndarray:
@@ -483,6 +487,7 @@ def _metrics(config: Any, method: str, results: list[dict]) -> dict[str, Metric]
     floor = f"the same statistic for {m} exact fields (noise floor, mean of {_FLOOR_DRAWS})"
     variance = "exact one-point variance sum_k P(k) / L^2"
     chi2_all = sum(r[method]["chi2_sum"] for r in results) / total_bins
+
     def chi2(value: float, bins: int, source: str) -> Metric:
         """chi^2 / n with its standard deviation for exact fields, sqrt(2 / n)."""
         return Metric(value, 1.0, "", source, error=math.sqrt(2 / bins))

@@ -16,12 +16,13 @@ matrices:
 
 from __future__ import annotations
 
+import itertools
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from physml.metrics import Metric
-from physml.tasks.base import Method, Reference
+from physml.tasks.base import MAX_WIDTH, Method, Reference, Widths
 from physml.tasks.quantum.vmc_task import SpinVMCSettings, System, VMCTask, full_preset
 
 __all__ = ["HeisenbergChain", "TfimChain"]
@@ -33,21 +34,21 @@ class RBMSettings(BaseModel):
     """Carleo–Troyer RBM: alpha * L hidden units, all weights free."""
 
     model_config = ConfigDict(extra="forbid")
-    alpha: float = Field(1.0, gt=0, description="hidden-unit density M / L")
+    alpha: float = Field(1.0, gt=0, le=64, description="hidden-unit density M / L")
 
 
 class SymmetricRBMSettings(BaseModel):
     """Translation-invariant RBM: alpha filters shared over the L translations."""
 
     model_config = ConfigDict(extra="forbid")
-    alpha: int = Field(2, ge=1, description="number of translation-invariant filters")
+    alpha: int = Field(2, ge=1, le=MAX_WIDTH, description="number of translation-invariant filters")
 
 
 class FeedForwardSettings(BaseModel):
     """Plain feed-forward NQS: log psi = MLP(s)."""
 
     model_config = ConfigDict(extra="forbid")
-    hidden: list[int] = Field([32], min_length=1, description="hidden layer widths")
+    hidden: Widths = Field([32], min_length=1, description="hidden layer widths")
     activation: Literal["tanh", "silu", "gelu"] = "tanh"
 
 
@@ -128,6 +129,29 @@ class HeisenbergSettings(_ChainSettings):
 
 class _SpinChain(VMCTask):
     energy_unit = "J"
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        # per step: the samples, the log-derivatives O (and its centred copy) and, for
+        # SR, the smaller of O O^T and O^T O, all float64
+        n, m, v = config.n_spins, config.model, config.vmc
+        method = self.method_of(config)
+        if method == "rbm":
+            hidden = max(1, round(m.alpha * n))
+            n_params = n * hidden + n + hidden
+        elif method == "rbm-symmetric":
+            n_params = m.alpha * n + m.alpha + 1
+        else:
+            widths = [n, *m.hidden, 1]
+            n_params = sum(a * b + b for a, b in itertools.pairwise(widths))
+        estimate = {
+            "samples: vmc.n_samples x spins": 8.0 * v.n_samples * n,
+            "log-derivatives: vmc.n_samples x parameters": 16.0 * v.n_samples * n_params,
+        }
+        if v.optimizer == "sr":
+            estimate["SR matrix: min(vmc.n_samples, parameters)^2"] = (
+                8.0 * min(v.n_samples, n_params) ** 2
+            )
+        return estimate
 
     def wavefunction(self, config: Any, method: str) -> Any:
         from physml.models.wavefunctions.spin_nqs import SpinFeedForward, SpinRBM, SymmetricSpinRBM
@@ -257,6 +281,4 @@ def _per_site(config: Any, estimate: Any, reference: float, source: str) -> dict
     if config.ly > 1:
         return {}
     n = config.n_sites
-    return {
-        "E/N": Metric(estimate.energy / n, reference, "J", source, error=estimate.error / n)
-    }
+    return {"E/N": Metric(estimate.energy / n, reference, "J", source, error=estimate.error / n)}

@@ -20,7 +20,8 @@ from typing import Any, Literal
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-from physml.tasks.base import Method, Reference, RunContext
+from physml.config import ConfigError
+from physml.tasks.base import MAX_WIDTH, Method, Reference, RunContext, Widths
 from physml.tasks.quantum.vmc_task import ContinuousVMCSettings, System, VMCTask, full_preset
 
 __all__ = ["HoBosons", "QuantumDot"]
@@ -30,7 +31,7 @@ class RBMSettings(BaseModel):
     """Gaussian–binary RBM (hidden units summed out), Carleo–Troyer in continuous space."""
 
     model_config = ConfigDict(extra="forbid")
-    n_hidden: int = Field(2, ge=1, description="binary hidden units")
+    n_hidden: int = Field(2, ge=1, le=MAX_WIDTH, description="binary hidden units")
 
 
 class RBMPadeSettings(RBMSettings):
@@ -47,7 +48,7 @@ class DeepSetSettings(BaseModel):
     """Permutation-symmetric feed-forward NQS (deep set) with a Gaussian envelope."""
 
     model_config = ConfigDict(extra="forbid")
-    hidden: list[int] = Field([16, 16], min_length=1, description="widths of each MLP")
+    hidden: Widths = Field([16, 16], min_length=1, description="widths of each MLP")
 
 
 class TrapSettings(BaseModel):
@@ -76,6 +77,18 @@ class QuantumDotSettings(TrapSettings):
 
 class _Trapped(VMCTask):
     energy_unit = "hbar omega_0"  # omega is given in units of omega_0
+
+    def check(self, config: Any) -> None:
+        try:  # the trap checks its own physics (interaction, dimension, statistics)
+            self._trap(config)
+        except ValueError as err:
+            raise ConfigError(str(err)) from None
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        # walkers of one step and of one batch of the final estimate, float64
+        coordinates = config.n_particles * config.dim
+        walkers = config.vmc.n_samples * coordinates
+        return {"walkers: vmc.n_samples x n_particles x dim": 8.0 * walkers}
 
     @abc.abstractmethod
     def _trap(self, config: Any) -> Any:

@@ -23,7 +23,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from physml.metrics import Metric
 from physml.tasks.base import RunContext, Task
@@ -56,6 +56,15 @@ class VMCSettings(BaseModel):
     n_burn_in: int = Field(100, ge=0, description="sweeps/moves discarded at the start")
     n_eval_samples: int = Field(1 << 15, ge=64, description="samples of the final estimate")
     dtype: Literal["float64", "float32"] = "float64"
+
+    @model_validator(mode="after")
+    def _chains(self) -> VMCSettings:
+        if self.n_chains > self.n_samples:
+            raise ValueError(
+                f"n_chains={self.n_chains} exceeds n_samples={self.n_samples}: every chain "
+                f"gives a sample each step, so {self.n_chains} would be drawn; lower n_chains"
+            )
+        return self
 
 
 class SpinVMCSettings(VMCSettings):
@@ -197,9 +206,7 @@ class VMCTask(Task):
                 None,
                 "",
                 "Metropolis acceptance rate; error: binomial over the effective samples",
-                error=float(
-                    np.sqrt(estimate.acceptance * (1 - estimate.acceptance) / n_effective)
-                ),
+                error=float(np.sqrt(estimate.acceptance * (1 - estimate.acceptance) / n_effective)),
             ),
         }
         if system.reference is not None and estimate.error > 0:

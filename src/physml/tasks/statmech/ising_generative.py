@@ -34,11 +34,19 @@ from __future__ import annotations
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, PositiveFloat
+from pydantic import BaseModel, ConfigDict, Field, PositiveFloat, model_validator
 
 from physml.infer.settings import VANSettings
 from physml.metrics import Metric
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import (
+    MAX_WIDTH,
+    Method,
+    Reference,
+    RunContext,
+    Task,
+    Widths,
+    check_unet_grid,
+)
 from physml.tasks.seeds import Stream, generator
 from physml.train.failures import NonFiniteSamples
 from physml.train.settings import GANSettings
@@ -50,7 +58,7 @@ class IsingGenerativeSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     L: int = Field(8, ge=2, le=64, description="linear lattice size (periodic)")
     temperatures: list[PositiveFloat] = Field(
-        [2.0, 2.269, 2.5], min_length=1, description="temperatures T [J/k_B]"
+        [2.0, 2.269, 2.5], min_length=1, max_length=64, description="temperatures T [J/k_B]"
     )
     n_train: int = Field(4000, ge=16, description="Monte Carlo training samples per T")
     n_generate: int = Field(4000, ge=16, description="generated (and reference) samples per T")
@@ -61,9 +69,9 @@ class AutoregressiveSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     network: Literal["made", "pixelcnn"] = Field("made", description="MADE or PixelCNN")
-    hidden: int = Field(256, ge=1, description="MADE width or PixelCNN channels")
-    n_layers: int = Field(1, ge=1, description="hidden layers / masked convolutions")
-    half_kernel: int = Field(3, ge=1, description="PixelCNN kernels are 2k + 1 wide")
+    hidden: int = Field(256, ge=1, le=MAX_WIDTH, description="MADE width or PixelCNN channels")
+    n_layers: int = Field(1, ge=1, le=64, description="hidden layers / masked convolutions")
+    half_kernel: int = Field(3, ge=1, le=64, description="PixelCNN kernels are 2k + 1 wide")
 
 
 class VariationalSettings(AutoregressiveSettings):
@@ -73,26 +81,34 @@ class VariationalSettings(AutoregressiveSettings):
 
 class VAESettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    latent_dim: int = Field(8, ge=1)
-    channels: list[int] = Field([16, 16], min_length=1, description="conv channels")
+    latent_dim: int = Field(8, ge=1, le=MAX_WIDTH)
+    channels: Widths = Field([16, 16], min_length=1, description="conv channels")
 
 
 class GANNetworkSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    latent_dim: int = Field(32, ge=1)
-    hidden: list[int] = Field([256, 256], min_length=1, description="G and D widths")
+    latent_dim: int = Field(32, ge=1, le=MAX_WIDTH)
+    hidden: Widths = Field([256, 256], min_length=1, description="G and D widths")
 
 
 class DiffusionSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    channels: list[int] = Field([16, 32], min_length=1, description="U-Net channels")
+    channels: Widths = Field([16, 32], min_length=1, description="U-Net channels")
     diffusion_steps: int = Field(1000, ge=2, description="training steps T of the DDPM")
     sampler_steps: int = Field(25, ge=1, description="DPM-Solver++(2M) steps (log-SNR spaced)")
+
+    @model_validator(mode="after")
+    def _steps(self) -> DiffusionSettings:
+        if self.sampler_steps > self.diffusion_steps:
+            raise ValueError(
+                f"sampler_steps={self.sampler_steps} exceeds diffusion_steps={self.diffusion_steps}"
+            )
+        return self
 
 
 class RBMSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    n_hidden: int = Field(64, ge=1)
+    n_hidden: int = Field(64, ge=1, le=MAX_WIDTH)
     gibbs_sweeps: int = Field(1000, ge=1, description="block-Gibbs sweeps per sample")
 
 
@@ -176,6 +192,16 @@ class IsingGenerative(Task):
         "quick": {},
         "full": {"L": 16, "n_train": 20_000, "n_generate": 20_000},
     }
+
+    def check(self, config: Any) -> None:
+        if self.method_of(config) == "diffusion":
+            check_unet_grid(config.L, config.model.channels, name="L")
+
+    def memory_estimate(self, config: Any) -> dict[str, float]:
+        # per temperature: training spins and the generated, reference and floor samples
+        # as float32; the VAN's batch alone for the variational method
+        spins = config.L**2 * (config.n_train + 3 * config.n_generate)
+        return {"spins: (n_train + 3 n_generate) x L^2 per temperature": 4.0 * spins}
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         import torch
