@@ -18,6 +18,13 @@ def test_bdt_on_substructure_separates_tops(tmp_path) -> None:
     assert 0.9 < auc.value < 1.0  # mass, tau_32 and D_2 see the three prongs
     assert auc.reference == pytest.approx(0.979) and auc.source.startswith("literature")
     assert record.metrics["1/eps_B(eps_S=0.3)"].value > 20
+    # a literature anchor: the error is the value's own (3000 test jets), no paired gap
+    q1, q2 = auc.value / (2 - auc.value), 2 * auc.value**2 / (1 + auc.value)
+    hanley_mcneil = np.sqrt(
+        (auc.value * (1 - auc.value) + 1499 * (q1 + q2 - 2 * auc.value**2)) / 1500**2
+    )
+    assert 0.5 < auc.error / hanley_mcneil < 2 and auc.gap_error is None
+    assert "AUC_opt - AUC" not in record.metrics
     for plot in ("roc.png", "scores.png"):
         assert (record.run_dir / "plots" / plot).stat().st_size > 0
 
