@@ -209,10 +209,15 @@ def _describe(error: Mapping[str, Any], model: type[pydantic.BaseModel]) -> str:
         allowed = _fields_at(model, loc[:-1])
         hint = closest(str(loc[-1]), allowed)
         return f"unknown key '{name}'{hint}; allowed: {', '.join(allowed)}"
-    shown = show(error.get("input"))
+    value = error.get("input")
     if error["type"] == "missing":
         return f"'{name}' is required"
-    return f"'{name}' = {shown}: {error['msg'][0].lower()}{error['msg'][1:]}"
+    message = error["msg"]
+    if error["type"] == "value_error":  # a validator's own words, which name the fields
+        message = message.removeprefix("Value error, ")
+        if not name or isinstance(value, Mapping):  # a model's check: its input says nothing
+            return f"'{name}': {message}" if name else message
+    return f"'{name}' = {show(value)}: {message[0].lower()}{message[1:]}"
 
 
 def build_config(

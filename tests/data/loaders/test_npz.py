@@ -98,9 +98,13 @@ def test_energyflow_malformed_contents(tmp_path, arrays, found):
 
 def test_energyflow_never_unpickles(tmp_path):
     path = tmp_path / "pickled.npz"
-    np.savez(path, X=np.array([None, {"a": 1}], dtype=object), y=np.zeros(2))
+    np.savez(path, X=np.zeros((2, 3, 4)), y=np.array([None, {"a": 1}], dtype=object))
     with pytest.raises(DataFormatError, match=r"pickled\.npz.*allow_pickle=False"):
         load_energyflow_qg(path)
+    objects = tmp_path / "objects.npz"  # refused from its header, before any unpickling
+    np.savez(objects, X=np.array([None, {"a": 1}], dtype=object), y=np.zeros(2))
+    with pytest.raises(DataFormatError, match=r"objects\.npz.*found 'X' object"):
+        load_energyflow_qg(objects)
     other = tmp_path / "notzip.npz"
     other.write_bytes(b"\x80\x04just some bytes")
     with pytest.raises(DataFormatError, match=r"notzip\.npz"):
