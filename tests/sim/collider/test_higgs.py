@@ -11,7 +11,9 @@ import numpy as np
 import pytest
 from scipy import integrate, stats
 
+from physml.metrics.resampling import mean_with_error
 from physml.sim.collider import higgs
+from physml.testing import assert_matches_exact, assert_mean_matches, assert_normalized
 
 P_MIN = 1e-3  # smallest accepted p-value of a goodness-of-fit test (fixed seeds)
 N_SIGMA = 5.0  # statistical tolerance in standard errors
@@ -135,21 +137,23 @@ def test_factors_integrate_to_one(process):
 
 
 def test_joint_correlated_pairs_integrate_to_one():
-    # p(parent) p(child | parent) over the plane, the module's densities on a Simpson grid
-    # in (log parent, log child): (m_tautau, pT_tau) and (Delta eta_jj, m_jj), each process
-    log_parent = {0: np.linspace(-6.0, 7.0, 651), 4: np.linspace(-16.0, 3.2, 769)}
-    log_child = np.linspace(-8.0, 20.0, 1401)
+    # p(parent) p(child | parent) over the plane, the module's densities on a Gauss-Legendre
+    # grid in (u, v) = (log parent, log child) with the Jacobian e^(u + v): (m_tautau,
+    # pT_tau) and (Delta eta_jj, m_jj), each process
+    log_parent = {0: (-6.0, 7.0), 4: (-16.0, 3.2)}
     for j_parent, j_child in ((0, 1), (4, 5)):
-        a, c = np.meshgrid(np.exp(log_parent[j_parent]), np.exp(log_child), indexing="ij")
-        x = np.ones((a.size, 7))
-        x[:, j_parent], x[:, j_child] = a.ravel(), c.ravel()
         for process in range(4):
-            f = higgs.conditional_distributions(x, process)
-            p = f[j_parent].pdf(x[:, j_parent]) * f[j_child].pdf(x[:, j_child])
-            p = (p * x[:, j_parent] * x[:, j_child]).reshape(a.shape)  # Jacobians
-            inner = integrate.simpson(p, x=log_child, axis=1)
-            total = integrate.simpson(inner, x=log_parent[j_parent])
-            assert total == pytest.approx(1.0, abs=1e-6), (process, j_parent)
+
+            def log_prob(uv, j_parent=j_parent, j_child=j_child, process=process):
+                x = np.ones((len(uv), 7))
+                x[:, j_parent], x[:, j_child] = np.exp(uv[:, 0]), np.exp(uv[:, 1])
+                f = higgs.conditional_distributions(x, process)
+                p = f[j_parent].pdf(x[:, j_parent]) * f[j_child].pdf(x[:, j_child])
+                with np.errstate(divide="ignore"):
+                    return np.log(p) + uv.sum(1)
+
+            bounds = [log_parent[j_parent], (-8.0, 20.0)]
+            assert_normalized(log_prob, bounds=bounds, panels=64, backend="numpy", atol=1e-6)
 
 
 def test_densities_integrate_to_one_by_importance_sampling():
@@ -160,16 +164,13 @@ def test_densities_integrate_to_one_by_importance_sampling():
     ratio = np.exp(log_p - log_q)
     assert ratio.max() <= 4 + 1e-9
     for k in range(4):
-        err = ratio[k].std() / math.sqrt(len(x))
-        assert abs(ratio[k].mean() - 1) < N_SIGMA * err
+        assert_mean_matches(ratio[k], 1.0, N_SIGMA)
     # the mixture: E_b[p_s / p_b] = 1 under the background (importance identity)
     events = _events()
     llr = higgs.log_likelihood_ratio(events.features)
     bkg = events.label == 0
-    w = events.weight[bkg] / events.weight[bkg].sum()
-    r = np.exp(llr[bkg])
-    err = math.sqrt(np.sum(w**2 * (r - np.sum(w * r)) ** 2))
-    assert abs(np.sum(w * r) - 1) < N_SIGMA * err
+    weighted = mean_with_error(np.exp(llr[bkg]), weights=events.weight[bkg])
+    assert_matches_exact(weighted.value, weighted.error, 1.0, N_SIGMA)
 
 
 def test_log_density_is_the_sum_of_factors_and_the_mixture():
