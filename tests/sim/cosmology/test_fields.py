@@ -10,6 +10,7 @@ import pytest
 from scipy import stats
 
 from physml.sim.cosmology import fields
+from physml.testing import assert_mean_matches
 
 P_MIN = 1e-3  # smallest acceptable p-value of a goodness-of-fit test (fixed seeds)
 N_SIGMA = 5.0
@@ -163,9 +164,7 @@ def test_one_point_distribution(index, box_size):
     sigma = math.sqrt(fields.field_variance(size, amplitude=1.5, index=index, box_size=box_size))
     for i, j in [(0, 0), (5, 11)]:
         assert stats.kstest(x[:, i, j], stats.norm(scale=sigma).cdf).pvalue > P_MIN
-    per_field = np.mean(x**2, axis=(1, 2))
-    z = abs(per_field.mean() - sigma**2) / (per_field.std(ddof=1) / math.sqrt(len(x)))
-    assert z < N_SIGMA
+    assert_mean_matches(np.mean(x**2, axis=(1, 2)), sigma**2, N_SIGMA)  # one mean per field
 
 
 def test_periodic_two_point_function():
@@ -180,10 +179,8 @@ def test_periodic_two_point_function():
         "across the corner": (x[:, 0, 0] * x[:, -1, -1], xi[1, 1]),
         "half-way": (x[:, 0, :] * x[:, size // 2, :], xi[size // 2, 0]),
     }
-    for name, (products, reference) in pairs.items():
-        per_field = products.reshape(len(x), -1).mean(axis=1)
-        se = per_field.std(ddof=1) / math.sqrt(len(x))
-        assert abs(per_field.mean() - reference) < N_SIGMA * se, name
+    for products, reference in pairs.values():
+        assert_mean_matches(products.reshape(len(x), -1).mean(axis=1), reference, N_SIGMA)
     assert xi[1, 0] > 0.5 * xi[0, 0]  # a strongly correlated field: the test has teeth
 
 
@@ -200,10 +197,8 @@ def test_white_noise():
     flat = x.reshape(len(x), -1)
     for lag in [1, size, 37]:
         per_field = np.mean(flat * np.roll(flat, lag, axis=1), axis=1) / sigma2
-        se = per_field.std(ddof=1) / math.sqrt(len(x))
-        assert abs(per_field.mean() + 1 / (size**2 - 1)) < N_SIGMA * se
-    per_field = np.mean(flat**2, axis=1) / sigma2
-    assert abs(per_field.mean() - (1 - 1 / size**2)) < N_SIGMA * per_field.std() / math.sqrt(2000)
+        assert_mean_matches(per_field, -1 / (size**2 - 1), N_SIGMA)
+    assert_mean_matches(np.mean(flat**2, axis=1) / sigma2, 1 - 1 / size**2, N_SIGMA)
     # and the pooled one-point law is Gaussian
     assert stats.kstest(x[:, 3, 3] / math.sqrt(xi[0, 0]), "norm").pvalue > P_MIN
 
