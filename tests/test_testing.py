@@ -214,6 +214,11 @@ def test_an_unnormalised_density_fails() -> None:
         assert_normalized(lambda x: gauss.log_prob(x[:, 0]), bounds=[(-2.0, 2.0)])
 
 
+def test_a_nan_density_fails() -> None:
+    with pytest.raises(AssertionError, match="NaN at 64 of 128 points"):
+        assert_normalized(lambda x: torch.where(x[:, 0] > 0, torch.nan, 0.0), bounds=[(-1, 1)])
+
+
 def test_a_kinked_density_is_not_decided_on_a_coarse_grid() -> None:
     """The uniform density on [0, 1] inside a box [-1, 2]: the grid cannot resolve the
     edges to 1e-6, and the check says so instead of passing or failing."""

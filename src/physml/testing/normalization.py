@@ -56,6 +56,8 @@ def _log_values(log_prob: Callable, points, n: int) -> tuple[np.ndarray, str]:
     values = as_numpy(out)
     if values.shape != (n,):
         raise ValueError(f"log_prob returned shape {values.shape}: expected ({n},)")
+    if np.isnan(values).any():
+        raise AssertionError(f"log_prob is NaN at {int(np.isnan(values).sum())} of {n} points")
     return values, dtype_name(out)
 
 
