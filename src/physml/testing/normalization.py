@@ -25,8 +25,8 @@ and sums); 0 for importance sampling (the statistical error sets the scale).
 ``log_prob`` takes points of shape (N, d), even for d = 1, and returns shape (N,). Grid
 points and proposal draws are float64 torch tensors (``backend="torch"``, evaluated
 under ``torch.no_grad``) or numpy arrays (``backend="numpy"``; the proposal is then a
-frozen ``scipy.stats`` distribution with ``rvs`` and ``logpdf``). Wrap a float32 model as
-``lambda x: flow().log_prob(x.float())``.
+frozen ``scipy.stats`` distribution with ``rvs`` and ``logpdf``). Grid points are on the
+CPU: wrap a float32 or GPU model as ``lambda x: flow().log_prob(x.float().cuda())``.
 """
 
 from __future__ import annotations
