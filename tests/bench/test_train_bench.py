@@ -99,3 +99,20 @@ def test_rows_are_well_formed(monkeypatch):
         assert fit_s > 0 and plain_s > 0
         assert float(row["ratio"]) == pytest.approx(fit_s / plain_s, rel=0.02)
     assert rows[-1]["case: fit vs plain loop"] == "no GPU"
+
+
+def test_gpu_rows_are_well_formed_with_faked_timings(monkeypatch):
+    """The GPU branch (not runnable here) builds its rows: ratios, then LoLa's speed-up."""
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    calls = []
+
+    def fake_race(case, batch_size, device, repeats):
+        calls.append((case[2][0].shape, batch_size, device))
+        return (0.5, 0.4) if device == "cuda" else (6.0, 5.0)
+
+    monkeypatch.setattr(bench, "_race", fake_race)
+    rows = bench._gpu_rows(quick=True, repeats=3)
+    assert len(rows) == 3 * len(bench._BATCHES) + 1
+    assert all(row["ratio"] == "1.25" for row in rows[:-1])
+    assert rows[-1]["benchmark"] == "GPU speed-up" and rows[-1]["ratio"] == "12"
+    assert calls[-2:] == [((4096, 20, 4), 1024, "cuda"), ((4096, 20, 4), 1024, "cpu")]

@@ -9,8 +9,9 @@ invertible map :math:`z = f(x; c)` onto a standard normal base,
 
 This module is a thin layer over `zuko <https://github.com/probabilists/zuko>`_ (flows
 are zuko's, not ours): :func:`make_flow` builds one by name with checked arguments,
-:class:`Standardized` puts a fixed affine map in front of it so it sees unit-scale
-features while densities stay in physical units, :func:`ensemble_log_prob` averages the
+:class:`Standardized` puts a fixed affine map (or, for heavy-tailed data, an affine map
+and an asinh) in front of it so it sees unit-scale features while densities stay in
+physical units, :func:`ensemble_log_prob` averages the
 densities of several flows, and :func:`fit_flow` fits one by maximum likelihood with
 :func:`physml.train.fit`.
 
@@ -54,7 +55,7 @@ from typing import Any
 import torch
 import zuko
 from torch import nn
-from torch.distributions import AffineTransform, Distribution
+from torch.distributions import AffineTransform, Distribution, Transform, constraints
 from zuko.distributions import NormalizingFlow
 from zuko.lazy import LazyDistribution
 from zuko.transforms import ComposedTransform
@@ -163,7 +164,7 @@ def make_flow(
 
 
 class Standardized(LazyDistribution):
-    r"""A flow seen through a fixed affine standardization, with densities in data units.
+    r"""A flow seen through a fixed standardization, with densities in data units.
 
     The inner flow models the standardized variable :math:`u = (x - \mu) / \sigma`
     (elementwise; :math:`\mu`, :math:`\sigma` are buffers, never trained), so
@@ -176,10 +177,20 @@ class Standardized(LazyDistribution):
     mapped back, :math:`x = \mu + \sigma u`. The context may be standardized too,
     :math:`\tilde c = (c - \mu_c)/\sigma_c`; that changes only what the inner flow reads.
 
+    With ``heavy_tails=True`` the inner flow models
+    :math:`u = \operatorname{asinh}((x - \mu)/\sigma)` instead, linear within about
+    :math:`\pm\sigma` of :math:`\mu` and logarithmic beyond, and
+    :math:`\log p` gains :math:`-\tfrac12 \sum_i \log(1 + ((x_i - \mu_i)/\sigma_i)^2)`.
+    An affine flow extrapolates its conditioners linearly, so a star (say) 50 scales out
+    in a power-law tail, farther than any training sample, can get a log-density off by
+    thousands of nats; after the asinh it sits a few units out, where the flow has seen
+    data. Samples are :math:`x = \mu + \sigma \sinh u`.
+
     Args:
         flow: the inner :class:`zuko.lazy.LazyDistribution` (e.g. from :func:`make_flow`).
         mean, std: per-feature location and scale, shape (features,); std > 0.
         context_mean, context_std: the same for the context, or both None.
+        heavy_tails: follow the standardization of ``x`` by the asinh.
 
     The buffers take the inner flow's dtype and device at construction; move the wrapper
     as a whole afterwards (``.double()``, ``.to(device)``).
@@ -211,8 +222,12 @@ class Standardized(LazyDistribution):
         *,
         context_mean: torch.Tensor | None = None,
         context_std: torch.Tensor | None = None,
+        heavy_tails: bool = False,
     ) -> None:
         super().__init__()
+        if not isinstance(heavy_tails, bool):
+            raise ValueError(f"heavy_tails={heavy_tails!r} is not allowed: expected a bool")
+        self.heavy_tails = heavy_tails
         if not isinstance(flow, LazyDistribution):
             raise ValueError(
                 f"flow={type(flow).__name__} is not allowed: expected a zuko LazyDistribution"
@@ -237,20 +252,31 @@ class Standardized(LazyDistribution):
 
     @classmethod
     def from_data(
-        cls, flow: LazyDistribution, x: torch.Tensor, context: torch.Tensor | None = None
+        cls,
+        flow: LazyDistribution,
+        x: torch.Tensor,
+        context: torch.Tensor | None = None,
+        *,
+        heavy_tails: bool = False,
     ) -> Standardized:
         """Wrap ``flow`` with the sample mean and standard deviation of ``x`` (and ``context``).
 
-        A feature (or context column) with zero spread gets std 1.
+        A feature (or context column) with zero spread gets std 1. With ``heavy_tails``
+        the location of ``x`` is its median and the scale four robust standard deviations
+        (4 IQR / 1.349, 4 sigma for a Gaussian): the asinh then stays within 3 % of
+        linear over the central +-2 robust sigma, and the scale does not grow with the
+        farthest samples as the standard deviation of a power-law tail does. Measured on
+        Plummer stars (``physml bench generative``), this brought the worst held-out
+        star of a MAF from hundreds (once 33 000) of nats to a few.
 
         Shapes:
             x (n_samples, features), context (n_samples, context) or None.
         """
-        mean, std = _moments("x", x)
+        mean, std = _robust_moments("x", x) if heavy_tails else _moments("x", x)
         ctx = {}
         if context is not None:
             ctx["context_mean"], ctx["context_std"] = _moments("context", context)
-        return cls(flow, mean, std, **ctx)
+        return cls(flow, mean, std, **ctx, heavy_tails=heavy_tails)
 
     def forward(self, c: torch.Tensor | None = None) -> Distribution:
         """The distribution of ``x`` in original units given the context ``c`` (raw units)."""
@@ -258,6 +284,8 @@ class Standardized(LazyDistribution):
             c = (c - self.context_mean) / self.context_std
         inner = self.flow(c)
         standardize = AffineTransform(-self.mean / self.std, 1.0 / self.std, event_dim=1)
+        if self.heavy_tails:
+            standardize = ComposedTransform(standardize, _Asinh())
         if isinstance(inner, NormalizingFlow):
             # One composed transform data -> latent, so ``.transform`` stays meaningful.
             return NormalizingFlow(ComposedTransform(standardize, inner.transform), inner.base)
@@ -266,7 +294,26 @@ class Standardized(LazyDistribution):
     def extra_repr(self) -> str:
         return (
             f"features={self.mean.shape[-1]}, context_standardized={self.context_mean is not None}"
+            f", heavy_tails={self.heavy_tails}"
         )
+
+
+class _Asinh(Transform):
+    r"""Elementwise :math:`u = \operatorname{asinh} x` on vectors (event dimension 1)."""
+
+    domain = constraints.real_vector
+    codomain = constraints.real_vector
+    bijective = True
+    sign = +1
+
+    def _call(self, x: torch.Tensor) -> torch.Tensor:
+        return torch.asinh(x)
+
+    def _inverse(self, u: torch.Tensor) -> torch.Tensor:
+        return torch.sinh(u)
+
+    def log_abs_det_jacobian(self, x: torch.Tensor, u: torch.Tensor) -> torch.Tensor:
+        return -0.5 * torch.log1p(x * x).sum(-1)
 
 
 def ensemble_log_prob(
@@ -340,6 +387,19 @@ def _moments(name: str, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         )
     mean, std = x.mean(dim=0), x.std(dim=0)
     return mean, torch.where(std > 0, std, torch.ones_like(std))
+
+
+def _robust_moments(name: str, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Median and four robust standard deviations (4 IQR / 1.349) per column; 1 where the
+    IQR is 0."""
+    x = as_samples(name, x, None)
+    if x.shape[0] < 2:
+        raise ValueError(
+            f"{name}.shape={tuple(x.shape)} is not allowed: expected at least 2 samples"
+        )
+    quartiles = torch.quantile(x, torch.tensor([0.25, 0.5, 0.75], dtype=x.dtype), dim=0)
+    scale = 4 * (quartiles[2] - quartiles[0]) / 1.349
+    return quartiles[1], torch.where(scale > 0, scale, torch.ones_like(scale))
 
 
 def as_samples(name: str, x: Any, dtype: torch.dtype | None = None) -> torch.Tensor:
