@@ -101,8 +101,23 @@ def test_slater_determinant_is_antisymmetric_tuple_outputs() -> None:
 
     swap = lambda v: v[:, [1, 0, 2]]  # noqa: E731
     assert_equivariant(slogdet, swap, lambda out: (-out[0], out[1]), x)
-    with pytest.raises(AssertionError, match=r"\(output 0\)"):
+    with pytest.raises(AssertionError, match=r"\(output \[0\]\)"):
         assert_invariant(slogdet, swap, x)
+
+
+def test_dict_outputs_are_compared_by_name() -> None:
+    """Kinetic energy is a scalar and total momentum a vector under rotations."""
+    v = particles(6, 4, 3, seed=12)
+    rots = rotations(2, seed=13)
+
+    def totals(x: torch.Tensor) -> dict[str, torch.Tensor]:
+        return {"energy": 0.5 * (x**2).sum((1, 2)), "momentum": x.sum(1)}
+
+    act = [lambda x, r=r: x @ r.T for r in rots]
+    rotate_out = [lambda out, r=r: {**out, "momentum": out["momentum"] @ r.T} for r in rots]
+    assert_equivariant(totals, act, rotate_out, v)
+    with pytest.raises(AssertionError, match=r"\(output \['momentum'\]\)"):
+        assert_invariant(totals, act, v)
 
 
 def ising_energy(s: np.ndarray, field: float = 0.0) -> np.ndarray:

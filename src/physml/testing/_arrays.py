@@ -9,6 +9,7 @@ per dtype the same way).
 from __future__ import annotations
 
 import sys
+from collections.abc import Mapping
 
 import numpy as np
 
@@ -64,11 +65,14 @@ def default_tolerances(dtypes, rtol: float | None, atol: float | None) -> tuple[
     return (loosest[0] if rtol is None else rtol), (loosest[1] if atol is None else atol)
 
 
-def flatten(value) -> list:
-    """The arrays of a tensor, an array, or a (nested) tuple or list of them, in order."""
+def flatten(value, label: str = "") -> list[tuple[str, object]]:
+    """(label, array) for each array of a tensor, an array, or a (nested) tuple, list or
+    dict of them, in order; labels such as '[0]' or "['mass']" ('' for a single array)."""
+    if isinstance(value, Mapping):
+        return [leaf for key, item in value.items() for leaf in flatten(item, f"{label}[{key!r}]")]
     if isinstance(value, tuple | list):
-        return [leaf for item in value for leaf in flatten(item)]
-    return [value]
+        return [leaf for i, item in enumerate(value) for leaf in flatten(item, f"{label}[{i}]")]
+    return [(label, value)]
 
 
 def where(index: int, shape: tuple[int, ...]) -> str:

@@ -43,19 +43,20 @@ def _check(model, actions_in, actions_out, inputs, rtol, atol, relation: str) ->
     for k, (g_in, g_out) in enumerate(zip(actions_in, actions_out, strict=True)):
         moved = flatten(model(g_in(inputs)))
         expected = flatten(g_out(reference))
-        if len(moved) != len(expected):
+        if [label for label, _ in moved] != [label for label, _ in expected]:
             raise AssertionError(
                 f"{relation} fails under action {k} of {len(actions_in)}: the model returned "
-                f"{len(moved)} outputs where the output action gives {len(expected)}"
+                f"outputs {[label for label, _ in moved]} where the output action gives "
+                f"{[label for label, _ in expected]}"
             )
-        r, a = default_tolerances([dtype_name(e) for e in expected], rtol, atol)
-        for i, (m, e) in enumerate(zip(moved, expected, strict=True)):
+        r, a = default_tolerances([dtype_name(e) for _, e in expected], rtol, atol)
+        for (label, m), (_, e) in zip(moved, expected, strict=True):
             largest, detail = mismatch(m, e, r, a)
             worst = max(worst, largest)
             if detail is not None:
-                which = f" (output {i})" if len(moved) > 1 else ""
+                which = f" (output {label})" if label else ""
                 again = zip(flatten(model(inputs)), flatten(reference), strict=True)
-                if any(mismatch(x, y, 0.0, 0.0)[1] for x, y in again):
+                if any(mismatch(x, y, 0.0, 0.0)[1] for (_, x), (_, y) in again):
                     detail += "; f(x) itself is not reproducible (dropout or train mode?)"
                 raise AssertionError(
                     f"{relation} fails under action {k} of {len(actions_in)}{which}: {detail}"
@@ -77,7 +78,7 @@ def assert_equivariant(
     Args:
         model: a callable of one argument (a ``torch.nn.Module`` in eval mode, a numpy
             function); for several arguments, pass a tuple and ``lambda xs: model(*xs)``.
-            It may return a tensor, an array or a (nested) tuple of them.
+            It may return a tensor, an array or a (nested) tuple, list or dict of them.
         action_in: g acting on the inputs, returning new inputs (never in place); a
             sequence of callables checks several sampled group elements.
         action_out: the same elements acting on the outputs, in the same order.
