@@ -106,20 +106,36 @@ class SortedScores:
     def auc(self, weights: np.ndarray) -> np.ndarray:
         """Weighted AUC for each row of ``weights`` (b, n) -> (b,): P(a signal scores
         above a background), ties one half."""
+        return self._auc(*self._cumulative(weights))
+
+    def auc_and_rejection(
+        self, weights: np.ndarray, signal_efficiency: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`auc` and :meth:`background_rejection` from one pass over the weights."""
+        self._check(signal_efficiency)
         s, b = self._cumulative(weights)
+        return self._auc(s, b), self._rejection(s, b, signal_efficiency)
+
+    def _auc(self, s: np.ndarray, b: np.ndarray) -> np.ndarray:
         below = b[:, self._below]
         if self._tied:
             below = 0.5 * (below + b[:, self._not_above])
         return np.sum(np.diff(s, axis=1) * below, axis=1) / (s[:, -1] * b[:, -1])
 
-    def background_rejection(self, weights: np.ndarray, signal_efficiency: float) -> np.ndarray:
-        """1 / eps_B at eps_S = ``signal_efficiency`` for each row of ``weights`` (b, n)
-        -> (b,); inf where no background passes."""
+    @staticmethod
+    def _check(signal_efficiency: float) -> None:
         if not 0 < signal_efficiency <= 1:
             raise ValueError(
                 f"signal_efficiency={signal_efficiency!r}: expected a number in (0, 1]"
             )
-        s, b = self._cumulative(weights)
+
+    def background_rejection(self, weights: np.ndarray, signal_efficiency: float) -> np.ndarray:
+        """1 / eps_B at eps_S = ``signal_efficiency`` for each row of ``weights`` (b, n)
+        -> (b,); inf where no background passes."""
+        self._check(signal_efficiency)
+        return self._rejection(*self._cumulative(weights), signal_efficiency)
+
+    def _rejection(self, s: np.ndarray, b: np.ndarray, signal_efficiency: float) -> np.ndarray:
         rows = np.arange(len(s))
         # the last threshold with eps_S <= the working point (np.interp's choice on a
         # plateau of eps_S), and the next one

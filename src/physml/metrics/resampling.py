@@ -151,11 +151,14 @@ def resample_counts(
         order = np.argsort(strata, kind="stable")
         _, first, counts = np.unique(strata[order], return_index=True, return_counts=True)
         start, size = np.repeat(first, counts), np.repeat(counts, counts)
+    in_order = bool(np.all(order == np.arange(n)))  # strata already in blocks: no gather
     batch = batch or max(1, _BATCH_ELEMENTS // n)
     for begin in range(0, n_resamples, batch):
         b = min(batch, n_resamples - begin)
         # floor(u * size) for uniform u: numpy's bounded integers are ~10x slower
-        drawn = order[start + (rng.random((b, n)) * size).astype(np.intp)]
+        drawn = start + (rng.random((b, n)) * size).astype(np.intp)
+        if not in_order:
+            drawn = order[drawn]
         yield np.stack([np.bincount(row, minlength=n) for row in drawn])
 
 

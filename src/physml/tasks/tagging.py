@@ -126,8 +126,8 @@ def classifier_metrics(
     correct = [(s > t) == (y == 1) for s, t in zip(columns, thresholds, strict=True)]
 
     def statistic(w: np.ndarray) -> np.ndarray:
-        stats = [r.auc(w) for r in ranked]
-        stats += [r.background_rejection(w, working_point) for r in ranked]
+        pairs = [r.auc_and_rejection(w, working_point) for r in ranked]
+        stats = [a for a, _ in pairs] + [rejection for _, rejection in pairs]
         if probabilities:
             stats += [w @ c / w.sum(axis=1) for c in correct]
         return np.stack(stats, axis=1)
