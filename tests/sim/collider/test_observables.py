@@ -16,6 +16,7 @@ import pytest
 
 from physml.sim.collider import observables as obs
 from physml.sim.collider import phasespace
+from physml.testing import assert_invariant
 
 
 def random_jets(n_jets: int, width: int, *, seed: int, spread: float = 0.3, phi0: float = 3.0):
@@ -59,11 +60,6 @@ def all_observables(pt, eta, phi, mask) -> dict[str, np.ndarray]:
         out[f"tau21_{axes}"] = obs.tau21(pt, eta, phi, mask, radius=0.8, axes=axes)
         out[f"tau32_{axes}"] = obs.tau32(pt, eta, phi, mask, radius=0.8, axes=axes)
     return out
-
-
-def assert_all_close(a: dict, b: dict, rtol: float, atol: float = 0.0) -> None:
-    for name in a:
-        np.testing.assert_allclose(a[name], b[name], rtol=rtol, atol=atol, err_msg=name)
 
 
 # --------------------------------------------------------------------------- brute force
@@ -264,50 +260,57 @@ def test_tau_is_zero_with_at_most_n_constituents() -> None:
 # --------------------------------------------------------------------------- symmetries
 
 
+def observables(jets: tuple) -> dict[str, np.ndarray]:
+    """all_observables of a jet batch given as one tuple (pt, eta, phi, mask)."""
+    return all_observables(*jets)
+
+
+def with_one_more(jets: tuple, extra: tuple) -> tuple:
+    """The batch with one more constituent per jet, (pt, eta, phi) columns ``extra``,
+    moved in front of the padding, inside the jet."""
+    pt, eta, phi, mask = jets
+    grown = [np.concatenate([x, e], axis=1) for x, e in zip((pt, eta, phi), extra, strict=True)]
+    n = len(mask)
+    order = np.argsort(~np.concatenate([mask, np.ones((n, 1), bool)], 1), axis=1, kind="stable")
+    grown = [np.take_along_axis(x, order, 1) for x in grown]
+    return (*grown, np.arange(mask.shape[1] + 1) < (mask.sum(1) + 1)[:, None])
+
+
 def test_infrared_safety_zero_pt_particle_changes_nothing() -> None:
-    pt, eta, phi, mask = random_jets(30, 10, seed=7)
+    jets = random_jets(30, 10, seed=7)
     rng = np.random.default_rng(8)
     soft = (np.zeros((30, 1)), rng.normal(0.4, 0.3, (30, 1)), rng.normal(3.0, 0.3, (30, 1)))
-    with_soft = [np.concatenate([x, s], axis=1) for x, s in zip((pt, eta, phi), soft, strict=True)]
-    # move the soft particle in front of the padding, inside the jet
-    order = np.argsort(~np.concatenate([mask, np.ones((30, 1), bool)], 1), axis=1, kind="stable")
-    with_soft = [np.take_along_axis(x, order, 1) for x in with_soft]
-    new_mask = np.arange(11) < (mask.sum(1) + 1)[:, None]
-    before = all_observables(pt, eta, phi, mask)
-    after = all_observables(*with_soft, new_mask)
-    assert_all_close(after, before, rtol=0.0)  # bit for bit
+    add_soft = lambda j: with_one_more(j, soft)  # noqa: E731
+    assert_invariant(observables, add_soft, jets, rtol=0.0, atol=0.0)  # bit for bit
 
 
 def test_collinear_safety_split_particle() -> None:
     """Split the hardest particle of every jet into two collinear ones (a, 1 - a)."""
-    pt, eta, phi, mask = random_jets(30, 10, seed=9)
+    jets = random_jets(30, 10, seed=9)
     a = np.random.default_rng(10).uniform(0.1, 0.9, 30)
-    hardest = np.nanargmax(np.where(mask, pt, -1.0), axis=1)
-    rows = np.arange(30)
-    split = [np.concatenate([x, x[rows, hardest][:, None]], axis=1) for x in (pt, eta, phi)]
-    split[0][rows, hardest] *= a
-    split[0][:, -1] *= 1.0 - a
-    order = np.argsort(~np.concatenate([mask, np.ones((30, 1), bool)], 1), axis=1, kind="stable")
-    split = [np.take_along_axis(x, order, 1) for x in split]
-    new_mask = np.arange(11) < (mask.sum(1) + 1)[:, None]
-    assert_all_close(
-        all_observables(*split, new_mask),
-        all_observables(pt, eta, phi, mask),
-        rtol=1e-12,
-        atol=1e-15,
-    )
+
+    def split(jets: tuple) -> tuple:
+        pt, eta, phi, mask = jets
+        rows, hardest = np.arange(30), np.nanargmax(np.where(mask, pt, -1.0), axis=1)
+        copy = [x[rows, hardest][:, None] for x in (pt, eta, phi)]
+        copy[0] = copy[0] * (1.0 - a[:, None])
+        pt = pt.copy()
+        pt[rows, hardest] *= a
+        return with_one_more((pt, eta, phi, mask), copy)
+
+    assert_invariant(observables, split, jets, rtol=1e-12, atol=1e-15)
 
 
 def test_permutation_invariance_and_masked_entries_are_ignored() -> None:
-    pt, eta, phi, mask = random_jets(30, 10, seed=11)
-    before = all_observables(pt, eta, phi, mask)
+    jets = random_jets(30, 10, seed=11)
     rng = np.random.default_rng(12)
     perm = np.argsort(rng.random((30, 10)), axis=1)
-    shuffled = [np.take_along_axis(x, perm, 1) for x in (pt, eta, phi, mask)]
-    assert_all_close(all_observables(*shuffled), before, rtol=1e-12, atol=1e-15)
+    shuffle = lambda j: tuple(np.take_along_axis(x, perm, 1) for x in j)  # noqa: E731
+    assert_invariant(observables, shuffle, jets, rtol=1e-12, atol=1e-15)
     # phi shifted by 2 pi k changes nothing
-    wound = phi + 2 * np.pi * rng.integers(-2, 3, phi.shape)
-    assert_all_close(all_observables(pt, eta, wound, mask), before, rtol=1e-9, atol=1e-12)
+    turns = 2 * np.pi * rng.integers(-2, 3, jets[2].shape)
+    wind = lambda j: (j[0], j[1], j[2] + turns, j[3])  # noqa: E731
+    assert_invariant(observables, wind, jets, rtol=1e-9, atol=1e-12)
 
 
 # --------------------------------------------------------------------------- validation
