@@ -14,6 +14,7 @@ from scipy import stats
 
 from physml.sim.collider import jets, top
 from physml.sim.collider import phasespace as ps
+from physml.testing import assert_matches_exact
 
 N_JETS = 20_000
 RTOL_MASS = 1e-9  # exact reconstruction, up to rounding
@@ -83,9 +84,9 @@ def test_b_prong_multiplicity_is_a_quark_shower():
     j = _sample("top")
     emissions = ((j.prong == 0) & j.mask).sum(axis=1) - 1
     lam = jets.mean_multiplicity("quark", shower=j.settings.prong_shower)
-    assert abs(emissions.mean() - lam) < N_SIGMA * math.sqrt(lam / len(j))
+    assert_matches_exact(emissions.mean(), math.sqrt(lam / len(j)), lam, N_SIGMA)  # Poisson
     p0 = math.exp(-lam)
-    assert abs(np.mean(emissions == 0) - p0) < N_SIGMA * math.sqrt(p0 * (1 - p0) / len(j))
+    assert_matches_exact(np.mean(emissions == 0), math.sqrt(p0 * (1 - p0) / len(j)), p0, N_SIGMA)
 
 
 def test_angular_ordering_narrows_the_w_prongs():
@@ -96,12 +97,12 @@ def test_angular_ordering_narrows_the_w_prongs():
         settings = top.TopShower(prong_radius=1.0, angular_ordering=ordered)
         j = top.sample(5000, kind="top", seed=7, settings=settings)
         per_prong = [((j.prong == k) & j.mask).sum(axis=1).mean() - 1 for k in range(3)]
-        tol = N_SIGMA * math.sqrt(lam / len(j))
-        assert abs(per_prong[0] - lam) < tol
+        error = math.sqrt(lam / len(j))  # of a Poisson mean
+        assert_matches_exact(per_prong[0], error, lam, N_SIGMA)
         if ordered:
             assert max(per_prong[1:]) < lam - 0.1
         else:
-            assert all(abs(x - lam) < tol for x in per_prong[1:])
+            assert_matches_exact(np.array(per_prong[1:]), error, lam, N_SIGMA)
 
 
 # --------------------------------------------------------------------------- kinematics
@@ -134,8 +135,7 @@ def test_qcd_jets_are_light_and_in_the_window():
     assert pt.min() >= 550.0 * (1 - 1e-12) and pt.max() <= 650.0 * (1 + 1e-12)
     assert stats.kstest(pt, stats.uniform(550.0, 100.0).cdf).pvalue > P_MIN
     assert not j.is_top.any() and (j.prong[j.mask] == 0).all()
-    f = j.is_quark.mean()
-    assert abs(f - 0.5) < N_SIGMA * math.sqrt(0.25 / len(j))
+    assert_matches_exact(j.is_quark.mean(), math.sqrt(0.25 / len(j)), 0.5, N_SIGMA)
     np.testing.assert_allclose(j.partons[:, 0], j.jet)
     np.testing.assert_array_equal(j.partons[:, 1], j.partons[:, 0])
     assert (j.partons[:, 2:] == 0).all()
@@ -147,7 +147,7 @@ def test_qcd_multiplicity_is_the_shower(flavour):
     select = j.is_quark if flavour == "quark" else ~j.is_quark
     emissions = j.multiplicity[select] - 1
     lam = jets.mean_multiplicity(flavour, shower=j.settings.qcd_shower)
-    assert abs(emissions.mean() - lam) < N_SIGMA * math.sqrt(lam / select.sum())
+    assert_matches_exact(emissions.mean(), math.sqrt(lam / select.sum()), lam, N_SIGMA)
 
 
 def test_qcd_jets_keep_the_shower_fractions():
