@@ -27,6 +27,7 @@ from physml.models.generative.diffusion import (
     timestep_embedding,
 )
 from physml.sim.cosmology import fields
+from physml.testing import assert_equivariant, assert_mean_matches
 
 F64 = torch.float64
 MU = torch.tensor([1.0, -0.5], dtype=F64)
@@ -129,8 +130,7 @@ def test_loss_of_the_exact_predictor_equals_its_expectation() -> None:
     g = torch.Generator().manual_seed(2)
     for t in (None, 10, 300, 900):
         losses = ddpm.loss(pred, x0, t=t, generator=g, reduction="none")
-        se = losses.std() / math.sqrt(len(losses))
-        assert abs(float(losses.mean() - pred.expected_loss(t))) < 4 * float(se)
+        assert_mean_matches(losses, float(pred.expected_loss(t)), 4.0)
     # the exact predictor is the minimiser: a scaled one does worse on the same draws
     exact = ddpm.loss(pred, x0, generator=torch.Generator().manual_seed(3))
     scaled = ddpm.loss(
@@ -297,13 +297,12 @@ def test_lattice_predictor_is_equivariant_under_periodic_translations(channels, 
     torch.manual_seed(1)
     net = LatticeNoisePredictor(channels, time_dim=8).double()
     x, t = torch.randn(3, 8, 8, dtype=F64), torch.tensor([0, 10, 99])
-    out = net(x, t)
-    assert out.shape == x.shape
-    rolled = net(torch.roll(x, shift, dims=(1, 2)), t)
-    assert torch.allclose(rolled, torch.roll(out, shift, dims=(1, 2)), atol=1e-12)
+    assert net(x, t).shape == x.shape
+    translate = lambda v: torch.roll(v, shift, dims=(1, 2))  # noqa: E731
+    assert_equivariant(lambda v: net(v, t), translate, translate, x, rtol=1e-5, atol=1e-12)
     open_net = LatticeNoisePredictor(channels, time_dim=8, circular=False).double()
-    rolled = open_net(torch.roll(x, shift, dims=(1, 2)), t)
-    assert not torch.allclose(rolled, torch.roll(open_net(x, t), shift, dims=(1, 2)), atol=1e-6)
+    with pytest.raises(AssertionError, match="fails under action"):
+        assert_equivariant(lambda v: open_net(v, t), translate, translate, x, rtol=1e-5, atol=1e-6)
 
 
 def test_networks_contract() -> None:
@@ -346,8 +345,8 @@ def test_conditional_lattice_predictor() -> None:
     c = torch.randn(3, 2, dtype=F64)
     out = net(x, t, c)
     assert out.shape == x.shape and not torch.allclose(out, net(x, t, c + 1.0))
-    rolled = net(torch.roll(x, (2, 5), dims=(1, 2)), t, c)
-    assert torch.allclose(rolled, torch.roll(out, (2, 5), dims=(1, 2)), atol=1e-12)
+    translate = lambda v: torch.roll(v, (2, 5), dims=(1, 2))  # noqa: E731
+    assert_equivariant(lambda v: net(v, t, c), translate, translate, x, rtol=1e-5, atol=1e-12)
     ddpm = DDPM.linear(100)
     ddpm.loss(net, x, context=c).backward()
     for name, p in net.named_parameters():
