@@ -3,7 +3,8 @@ directory and nothing written; a bug inside physml still shows its traceback.
 
 ``BAD_INPUTS`` lists hand-picked bad values, configuration files, data files and run
 directories, each of which crashed (or ran) before they were refused up front
-(``python tests/cli/test_bad_input.py`` prints how each fares on the installed code).
+(``PYTHONPATH=tests python tests/cli/test_bad_input.py`` prints how each fares on the
+installed code).
 The fuzz draws out-of-range, non-finite and wrong-type values for every settings field of
 every task and method, enumerated from the registry, and runs each through the CLI in
 process: ``FIELDS`` distinct fields, ``EXAMPLES_PER_FIELD`` drawn values each.

@@ -193,3 +193,21 @@ def test_atlas_higgs_malformed(tmp_path):
     write_lines(path, short)
     with pytest.raises(DataFormatError, match=r"test\.csv: line 3: found 32 columns"):
         load_atlas_higgs(path)
+
+
+def test_non_finite_numbers_name_their_line(tmp_path):
+    """NaN weights and infinite features are refused, at their line (ATLAS -999 stays NaN)."""
+    lines, *_ = atlas_table(4, seed=16, open_data=False)
+    path = tmp_path / "training.csv"
+    nan_weight = lines[2].split(",")
+    nan_weight[-2] = "nan"
+    write_lines(path, [*lines[:2], ",".join(nan_weight), *lines[3:]])
+    with pytest.raises(
+        DataFormatError, match=r"line 3: column 32 \(Weight\) is 'nan', not a finite"
+    ):
+        load_atlas_higgs(path)
+    rows = [",".join(repr(float(v)) for v in row) for row in uci_rows(3, seed=17)]
+    rows[1] = rows[1].replace(rows[1].split(",")[5], "inf", 1)
+    write_lines(path, rows)
+    with pytest.raises(DataFormatError, match=r"line 2: column 6 \(missing_energy_phi\) is 'inf'"):
+        load_uci_higgs(path)

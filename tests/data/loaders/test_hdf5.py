@@ -12,6 +12,7 @@ from physml.data.loaders import (
     DataFormatError,
     JetFourMomenta,
     load_top_tagging,
+    read_top_tagging_labels,
 )
 
 # --------------------------------------------------------------------------- top tagging
@@ -120,3 +121,32 @@ def test_top_tagging_bad_label_and_wrong_files(tmp_path):
     text.write_text("E_0,PX_0\n")
     with pytest.raises(DataFormatError, match=r"text\.h5.*h5py cannot open it"):
         load_top_tagging(text)
+
+
+def test_top_tagging_labels_dtypes_groups_and_non_finite(tmp_path):
+    floats, ints, _, _, label = top_columns(6, 3, seed=8)
+    path = tmp_path / "val.h5"
+    write_pandas_fixed(path, [floats, ints])
+    np.testing.assert_array_equal(read_top_tagging_labels(path), label)
+    np.testing.assert_array_equal(read_top_tagging_labels(path, max_jets=2), label[:2])
+    with h5py.File(path, "a") as f:
+        f["table/block0_values"][3, 1] = np.nan
+    with pytest.raises(
+        DataFormatError, match=r"val\.h5: the constituent four-momenta .* row 3 is nan"
+    ):
+        load_top_tagging(path)
+    with h5py.File(path, "a") as f:
+        shape = f["table/block0_values"].shape
+        del f["table/block0_values"]
+        f["table"].create_group("block0_values")
+    with pytest.raises(DataFormatError, match=r"'/table/block0_values' is a group, not numbers"):
+        read_top_tagging_labels(path)
+    with h5py.File(path, "a") as f:
+        del f["table/block0_values"]
+        f["table"].create_dataset("block0_values", data=np.full(shape, b"x", dtype="S1"))
+    with pytest.raises(DataFormatError, match=r"'/table/block0_values' is dtype \|S1, not numbers"):
+        load_top_tagging(path)
+    with h5py.File(path, "w") as f:
+        f.create_dataset("table", data=np.zeros(3))
+    with pytest.raises(DataFormatError, match="'/table' is a dataset, not a group"):
+        read_top_tagging_labels(path)

@@ -12,6 +12,8 @@ from physml.data.loaders import (
     DataFormatError,
     JetConstituents,
     load_energyflow_qg,
+    read_energyflow_qg_labels,
+    require_both_classes,
 )
 
 # --------------------------------------------------------------------------- energyflow
@@ -126,3 +128,24 @@ def test_phi_wrap_keeps_in_range_values_exactly():
     assert np.all((wrapped >= -math.pi) & (wrapped < math.pi))
     np.testing.assert_array_equal(wrapped[:4], phi[:4])
     np.testing.assert_allclose(np.cos(wrapped), np.cos(phi), atol=1e-12)
+
+
+def test_labels_read_without_the_jets_and_non_finite_jets_refused(tmp_path):
+    x = np.zeros((6, 2, 4))
+    x[:, 0, :3] = [100.0, 0.1, 0.2]
+    path = tmp_path / "QG_jets.npz"
+    np.savez(path, X=x, y=np.array([1, 0, 1, 1, 0, 0.0]))
+    np.testing.assert_array_equal(read_energyflow_qg_labels(path, max_jets=4), [1, 0, 1, 1])
+    assert read_energyflow_qg_labels(path).dtype == np.int8
+    x[4, 0, 1] = np.inf
+    np.savez(path, X=x, y=np.ones(6))
+    read_energyflow_qg_labels(path)  # the labels alone are fine ...
+    with pytest.raises(
+        DataFormatError, match=r"QG_jets\.npz: 'X' \(pt, rapidity, phi\) of row 4 is inf"
+    ):
+        load_energyflow_qg(path)  # ... the jets are not
+    with pytest.raises(DataFormatError, match=r"only label 1 in 6 rows; a classifier needs both"):
+        require_both_classes(read_energyflow_qg_labels(path), str(path))
+    np.savez(path, X=np.zeros((0, 2, 4)), y=np.zeros(0))
+    with pytest.raises(DataFormatError, match="found no jets"):
+        read_energyflow_qg_labels(path)
