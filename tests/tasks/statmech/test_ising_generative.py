@@ -14,6 +14,7 @@ from physml.sim.statmech import ising
 from physml.tasks import run
 from physml.tasks.statmech import ising_generative
 from physml.tasks.statmech.ising_generative import _free_energy, _generate, _judge
+from physml.testing import assert_matches_exact
 from physml.train.failures import NonFiniteSamples
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -43,7 +44,7 @@ def test_exact_samples_meet_kaufman_and_the_noise_floor() -> None:
     metrics = _judge(spins, reference, floor, L, t)
     energy = metrics["<E>/N, T=2.269"]
     se = ising.energy(spins).std() / math.sqrt(n)
-    assert abs(energy.value - energy.reference) < 4 * se
+    assert_matches_exact(energy.value, se, energy.reference, 4.0)
     assert energy.error == pytest.approx(se, rel=1e-3)
     assert energy.reference == pytest.approx(ising.enumerate_exact(L, t)["energy"], rel=1e-10)
     for name in ("W1(E/N), T=2.269", "W1(|m|), T=2.269"):
@@ -51,7 +52,8 @@ def test_exact_samples_meet_kaufman_and_the_noise_floor() -> None:
         assert metrics[name].value < 3 * metrics[name].reference + 1e-3
         # ... within the paired bootstrap error of the difference (3 sigma)
         metric = metrics[name]
-        assert 0 < metric.error and abs(metric.value - metric.reference) < 3 * metric.gap_error
+        assert 0 < metric.error
+        assert_matches_exact(metric.value, metric.gap_error, metric.reference, 3.0)
 
 
 def test_weighted_w1_matches_scipy() -> None:
