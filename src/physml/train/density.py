@@ -51,7 +51,9 @@ def fit_flow(
     Args:
         flow: the flow to train, in place (e.g. from
             :func:`physml.models.generative.flows.make_flow`, possibly wrapped in
-            :class:`physml.models.generative.flows.Standardized`).
+            :class:`physml.models.generative.flows.Standardized`; with
+            ``heavy_tails=True`` for power-law tails, where an affine flow's density of a
+            sample beyond the training range can be off by thousands of nats).
         x: samples, (n_samples, features); must be finite.
         context: (n_samples, context) or None.
         seed: non-negative integer fixing the split, data order and in-model randomness.

@@ -290,19 +290,20 @@ def _normal_base(dtype=F64):
 
 
 def test_heavy_tails_standard_normal_is_johnson_su() -> None:
-    """asinh((x - mu) / sigma) ~ N(0, 1) is Johnson's S_U(0, 1) distribution, exactly."""
+    """4 asinh((x - mu) / 4 sigma) ~ N(0, 1) is Johnson's S_U(0, 4) distribution at scale
+    4 sigma, exactly."""
     mean, std = torch.tensor([100.0, -3.0], dtype=F64), torch.tensor([20.0, 0.1], dtype=F64)
     model = Standardized(_normal_base(), mean, std, heavy_tails=True)
     g = torch.Generator().manual_seed(24)
     x = mean + std * 30 * torch.randn(200, 2, generator=g, dtype=F64)  # far into the tails
-    exact = stats.johnsonsu.logpdf(x.numpy(), 0.0, 1.0, loc=mean.numpy(), scale=std.numpy())
+    exact = stats.johnsonsu.logpdf(x.numpy(), 0.0, 4.0, loc=mean.numpy(), scale=4 * std.numpy())
     np.testing.assert_allclose(model().log_prob(x).numpy(), exact.sum(-1), rtol=1e-12)
     z = model().transform(x)
-    assert torch.allclose(z, torch.asinh((x - mean) / std), rtol=0, atol=1e-12)
+    assert torch.allclose(z, 4 * torch.asinh((x - mean) / (4 * std)), rtol=0, atol=1e-12)
     assert torch.allclose(model().transform.inv(z), x, rtol=1e-12, atol=0)
     samples = _sample(model(), 20000, seed=25).numpy()
     for i in range(2):
-        law = stats.johnsonsu(0.0, 1.0, loc=mean[i].item(), scale=std[i].item())
+        law = stats.johnsonsu(0.0, 4.0, loc=mean[i].item(), scale=4 * std[i].item())
         assert stats.kstest(samples[:, i], law.cdf).pvalue > 1e-3
 
 
@@ -320,7 +321,7 @@ def test_heavy_tails_from_data_uses_median_and_robust_scale() -> None:
     model = Standardized.from_data(flow_for("maf", seed=28), x, heavy_tails=True)
     q25, q50, q75 = np.percentile(x.numpy(), [25, 50, 75], axis=0)
     np.testing.assert_allclose(model.mean.numpy(), q50, rtol=1e-12)
-    np.testing.assert_allclose(model.std.numpy(), 4 * (q75 - q25) / 1.349, rtol=1e-12)
+    np.testing.assert_allclose(model.std.numpy(), (q75 - q25) / 1.349, rtol=1e-12)
     assert model.heavy_tails and "heavy_tails=True" in repr(model)
     with pytest.raises(ValueError, match="heavy_tails='yes'"):
         Standardized(flow_for("maf", seed=28), torch.zeros(2), torch.ones(2), heavy_tails="yes")

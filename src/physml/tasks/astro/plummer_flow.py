@@ -46,8 +46,9 @@ class PlummerFlowSettings(BaseModel):
 
 
 class FlowSettings(BaseModel):
-    """A zuko flow on standardised phase-space coordinates
-    (:mod:`physml.models.generative.flows`)."""
+    """A zuko flow on standardised phase-space coordinates, asinh-compressed for the
+    power-law tail of the positions (:class:`physml.models.generative.flows.Standardized`
+    with ``heavy_tails=True``)."""
 
     model_config = ConfigDict(extra="forbid")
     transforms: int = Field(4, ge=1, le=64, description="autoregressive transforms")
@@ -166,7 +167,7 @@ class PlummerFlow(Task):
                     method, 6, transforms=m.transforms, hidden=tuple(m.hidden), **extra
                 )
                 result = fit_flow(
-                    Standardized.from_data(flow, x),
+                    Standardized.from_data(flow, x, heavy_tails=True),
                     x,
                     seed=seed % 2**31,
                     epochs=t.max_epochs,
