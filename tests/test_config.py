@@ -6,6 +6,7 @@ import pytest
 from pydantic import BaseModel, ConfigDict, Field
 
 from physml.config import (
+    MAX_BYTES,
     MAX_DEPTH,
     MAX_NODES,
     ConfigError,
@@ -193,3 +194,10 @@ def test_values_are_shown_on_one_short_line() -> None:
     assert show(list(range(1000))).endswith("...") and len(show(list(range(1000)))) == 80
     with pytest.raises(ConfigError, match="settings must be a mapping"):
         build_config(Settings, [[1, 2]])
+
+
+def test_load_yaml_reads_at_most_max_bytes(tmp_path) -> None:
+    path = tmp_path / "c.yaml"
+    path.write_text("# " + "x" * MAX_BYTES + "\n")
+    with pytest.raises(ConfigError, match=f"longer than {MAX_BYTES} bytes"):
+        load_yaml(path)

@@ -10,7 +10,8 @@ Rules that hold for every setting of every task, whatever its own model says:
 :func:`build_config` refuses NaN and +-inf in any float and integers beyond int64,
 anywhere in the validated configuration (lists and nested sections included), and YAML
 text (a file or a ``--set`` value) must be UTF-8, at most :data:`MAX_DEPTH` levels deep and
-at most :data:`MAX_NODES` values once its aliases are expanded.
+at most :data:`MAX_NODES` values once its aliases are expanded; a file at most
+:data:`MAX_BYTES` long.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import pydantic
 import yaml
 
 __all__ = [
+    "MAX_BYTES",
     "MAX_DEPTH",
     "MAX_NODES",
     "ConfigError",
@@ -44,6 +46,8 @@ MAX_DEPTH = 32
 """Deepest nesting of lists and mappings a YAML file or ``--set`` value may have."""
 MAX_NODES = 100_000
 """Most values a YAML file or ``--set`` value may expand to (aliases counted in full)."""
+MAX_BYTES = 1 << 20
+"""Longest configuration file read (1 MiB); a device or a data file given by mistake stops there."""
 _INT64 = 2**63 - 1
 
 
@@ -126,9 +130,14 @@ def load_yaml(path: str | Path) -> dict[str, Any]:
     """Read a YAML mapping with ``yaml.safe_load``; errors name the file and line."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_BYTES + 1)
     except OSError as err:
         raise ConfigError(f"config file {str(path)!r}: cannot be read ({err.strerror})") from None
+    if len(raw) > MAX_BYTES:
+        raise ConfigError(f"config file {str(path)!r}: longer than {MAX_BYTES} bytes")
+    try:
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as err:
         raise ConfigError(
             f"config file {str(path)!r}: not UTF-8 text (byte {err.object[err.start]:#04x} at "

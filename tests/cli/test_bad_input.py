@@ -195,6 +195,11 @@ def _interrupted(task: str, *assignments: str, method: str | None = None):
     return build
 
 
+def _out_is_a_file(tmp: Path) -> list[str]:
+    (tmp / "not-a-dir").write_text("x")
+    return ["run", "ising-phase", "--out", str(tmp / "not-a-dir")]
+
+
 _SAVED = "task: tfim-chain\nmethod: rbm\npreset: quick\nseed: 0\ndevice: cpu\n"
 
 BAD_INPUTS: list[Bad] = [
@@ -313,6 +318,8 @@ BAD_INPUTS: list[Bad] = [
     ),
     Bad("resume a file", lambda tmp: ["run", "--resume", str(qg_file(tmp / "x.npz"))], "not a run"),
     Bad("resume metrics corrupt", _resume_dir(_SAVED + "config: {}\n", metrics=b"{"), "metrics"),
+    Bad("out is a file", _out_is_a_file, "--out"),
+    Bad("config is endless", lambda tmp: ["run", "ising-phase", "--config", "/dev/zero"], "longer"),
 ]
 
 
@@ -327,7 +334,8 @@ def outcome(bad: Bad, tmp: Path) -> tuple[str, str]:
     args = bad.build(tmp)
     out = tmp / "runs"
     before = _files(tmp)
-    result = physml([*args, "--out", str(out)] if "--resume" not in args else args)
+    given = "--resume" in args or "--out" in args
+    result = physml(args if given else [*args, "--out", str(out)])
     text = result.stdout + result.stderr
     if result.exception is not None and not isinstance(result.exception, SystemExit):
         import traceback

@@ -181,7 +181,12 @@ def versions() -> dict[str, str]:
 def _new_run_dir(out: Path, task: str, method: str, fingerprint: str) -> Path:
     stamp = _dt.datetime.now(_dt.timezone.utc).strftime("%Y%m%dT%H%M%SZ")
     base = out / task / method
-    base.mkdir(parents=True, exist_ok=True)
+    try:
+        base.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise ConfigError(
+            f"--out {str(out)!r}: cannot hold run directories ({err.strerror or err})"
+        ) from None
     for attempt in range(1000):
         name = f"{stamp}-{fingerprint}" + (f"-{attempt}" if attempt else "")
         try:
