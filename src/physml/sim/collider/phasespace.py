@@ -9,21 +9,8 @@ Minkowski metric (+, -, -, -), so p.q = E_p E_q - p.q (vec) and m^2 = E^2 - |p|^
 functions broadcast over the leading axes and return plain arrays (a 0-d result comes back
 as a numpy scalar). Integer input is computed in float64; float input keeps its dtype.
 
-Names and edge cases follow scikit-hep's ``vector`` package:
-
-* ``mass`` is ``vector``'s ``tau``: sign(m^2) sqrt(|m^2|), so a slightly spacelike vector
-  from rounding (m^2 = -1e-16) gives a tiny negative mass rather than nan, and
-  ``from_ptetaphim`` reads a negative mass back as m^2 = -m^2 (a signed round trip).
-* ``eta`` is arcsinh(pz / pT): 0 for pz = 0 (the null vector included) and +-inf along the
-  beam axis (pT = 0, pz != 0), never nan.
-* ``rapidity`` is artanh(pz / E): +-inf for a massless vector along the axis, nan for
-  spacelike vectors (|pz| > E) and for the null vector.
-* ``phi`` is atan2(py, px) in (-pi, pi] (the -pi that atan2 gives for py = -0.0 is mapped
-  to pi); ``delta_phi`` is wrapped into the same interval (``vector`` uses [-pi, pi): the two
-  differ only in the sign of exactly +-pi).
-* ``delta_r`` uses the pseudorapidity, like ``vector``'s ``deltaR``.
-* ``boost(p, beta)`` is an active boost: a particle at rest acquires velocity ``beta``
-  (``vector``'s ``boost_beta3``, ROOT's ``TLorentzVector::Boost``).
+Names and edge cases of the four-vector functions follow scikit-hep's ``vector`` package
+(listed in :mod:`~physml.sim.collider.lorentz`).
 
 Phase space: the n-body phase-space volume is, as in the RAMBO program of Kleiss, Stirling
 and Ellis (its weights carry no factors of 2 pi),
