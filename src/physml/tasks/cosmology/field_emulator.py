@@ -256,26 +256,17 @@ def _fit(
 ) -> list[dict]:
     """Fit ``loss(model, fields, context)`` with the house engine; checkpoints in
     ``checkpoints/<method>``. Returns the per-epoch history."""
-    import torch
-    from torch.utils.data import TensorDataset
+    from physml.tasks.training import fit_arrays
 
-    from physml.train import fit
-
-    data = TensorDataset(
-        torch.as_tensor(x, dtype=torch.float32),
-        torch.as_tensor(_context(index, config), dtype=torch.float32),
+    result = fit_arrays(
+        model,
+        lambda m, batch: loss(m, batch[0], batch[1]),
+        [x, _context(index, config)],
+        settings=config.train,
+        seed=seed % 2**31,
+        ctx=ctx,
+        name=method,
     )
-    with ctx.progress(f"training {method}", config.train.max_epochs) as bar:
-        result = fit(
-            model,
-            lambda m, batch: loss(m, batch[0], batch[1]),
-            data,
-            settings=config.train,
-            seed=seed % 2**31,
-            device=ctx.device,
-            checkpoint_dir=ctx.checkpoint_dir / method,
-            on_epoch=lambda record: bar.advance(),
-        )
     return result.history
 
 

@@ -269,23 +269,20 @@ def _train_van(config: Any, t: float, train, seed: int, ctx: RunContext, i: int)
 
 
 def _fit(model, loss, train, config: Any, seed: int, ctx: RunContext, i: int):
-    """Fit ``model`` to the spins ``train`` with the house engine (10 % validation)."""
-    import torch
-    from torch.utils.data import TensorDataset
+    """Fit ``model`` to the spins ``train`` with the house engine, the first 10 % held out
+    for early stopping; returns the model in eval mode and the per-epoch history."""
+    from physml.tasks.training import fit_arrays
 
-    from physml.train import fit
-
-    x = torch.from_numpy(train.astype(np.float32))
-    n_val = max(1, len(x) // 10)
-    result = fit(
+    n_val = max(1, len(train) // 10)
+    result = fit_arrays(
         model,
         loss,
-        TensorDataset(x[n_val:]),
-        TensorDataset(x[:n_val]),
+        [train],
         settings=config.train,
         seed=seed,
-        device=ctx.device,
-        checkpoint_dir=ctx.checkpoint_dir / f"T{i}",
+        ctx=ctx,
+        name=f"T{i}",
+        n_validation=n_val,
     )
     return result.model.eval(), result.history
 
