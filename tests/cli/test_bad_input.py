@@ -26,22 +26,20 @@ import h5py
 import numpy as np
 import pydantic
 import pytest
-import typer.main
-from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from typer.testing import CliRunner
 
 from physml.cli.main import app
 from physml.config import ConfigError, build_config
 from physml.tasks import TASKS
 
-_COMMAND = typer.main.get_command(app)  # built once: typer's runner rebuilds it per call
 _RUNNER = CliRunner()
 
 
 def physml(args: list[str]):
-    """``physml ARGS`` in process; the click Result (stdout, stderr, exit_code)."""
-    return _RUNNER.invoke(_COMMAND, args)
+    """``physml ARGS`` in process; the Result (stdout, stderr, exit_code)."""
+    return _RUNNER.invoke(app, args)
 
 
 @dataclass(frozen=True)
