@@ -21,7 +21,11 @@ import enum
 
 import numpy as np
 
-__all__ = ["Stream", "generator", "member_seeds", "seed_sequence"]
+__all__ = ["N_RESAMPLES", "Stream", "bootstrap_seed", "generator", "member_seeds", "seed_sequence"]
+
+#: Bootstrap resamples of every statistical error a task reports (the error itself is then
+#: known to ~5 %).
+N_RESAMPLES = 200
 
 
 class Stream(enum.IntEnum):
@@ -50,6 +54,12 @@ def seed_sequence(seed: int, stream: Stream, *keys: int) -> np.random.SeedSequen
 def generator(seed: int, stream: Stream, *keys: int) -> np.random.Generator:
     """A numpy Generator on ``stream`` (and ``keys``) of a run with master ``seed``."""
     return np.random.default_rng(seed_sequence(seed, stream, *keys))
+
+
+def bootstrap_seed(seed: int, *keys: int) -> np.random.SeedSequence:
+    """The seed of a run's bootstrap resamples (:attr:`Stream.BOOTSTRAP`): its own stream,
+    so that statistical errors never disturb the training streams."""
+    return seed_sequence(seed, Stream.BOOTSTRAP, *keys)
 
 
 def member_seeds(seed: int, n_members: int) -> list[int]:

@@ -9,10 +9,10 @@ literature values (:class:`Anchor`), which are labelled as such.
 
 Errors: every figure of merit carries its statistical error from a bootstrap over the
 test events, stratified by class (the class counts of the test set are held fixed, as in
-pROC), with :data:`N_RESAMPLES` resamples shared by all members and the optimum, so a
-difference to the optimum on the same events gets its paired error (``gap_error``). The
-trained networks are held fixed: the error is that of the test set, the spread between
-members (``std``) that of training.
+pROC), with :data:`~physml.tasks.seeds.N_RESAMPLES` resamples shared by all members and
+the optimum, so a difference to the optimum on the same events gets its paired error
+(``gap_error``). The trained networks are held fixed: the error is that of the test set,
+the spread between members (``std``) that of training.
 """
 
 from __future__ import annotations
@@ -25,13 +25,11 @@ import numpy as np
 
 from physml.metrics import Metric, ensemble_std
 from physml.tasks.base import RunContext
-from physml.tasks.seeds import Stream, generator, member_seeds, seed_sequence
+from physml.tasks.seeds import N_RESAMPLES, Stream, bootstrap_seed, generator, member_seeds
 
 __all__ = [
     "JET_TAGGER_TRAINING",
-    "N_RESAMPLES",
     "Anchor",
-    "bootstrap_seed",
     "classifier_metrics",
     "fit_networks",
     "fit_trees",
@@ -49,9 +47,6 @@ JET_TAGGER_TRAINING = {
 }
 """Training presets shared by the jet taggers of qg-jets and top-tagging (deep sets,
 transformers, CNNs, LoLa)."""
-
-#: Bootstrap resamples of every test-set error (the error itself is known to ~5 %).
-N_RESAMPLES = 200
 
 
 @dataclass(frozen=True)
@@ -86,12 +81,6 @@ def split_with_evaluation(evaluation: np.ndarray, val_fraction: float, seed: int
     split = np.full(len(evaluation), TEST)
     split[~evaluation] = split_labels(int((~evaluation).sum()), 0.0, val_fraction, seed)
     return split
-
-
-def bootstrap_seed(ctx: RunContext) -> np.random.SeedSequence:
-    """The seed of a run's bootstrap resamples (its own stream, derived from the run's
-    seed, so that errors never disturb the training streams)."""
-    return seed_sequence(ctx.seed, Stream.BOOTSTRAP)
 
 
 def classifier_metrics(
@@ -214,7 +203,7 @@ def measure(
         anchor=anchor,
         probabilities=probabilities,
         signal=signal,
-        seed=bootstrap_seed(ctx),
+        seed=bootstrap_seed(ctx.seed),
     )
     ctx.log(f"{method}: AUC {metrics['AUC'].value:.4f}, reference {metrics['AUC'].reference}")
     ctx.write_log(history)

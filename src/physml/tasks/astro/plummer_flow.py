@@ -96,7 +96,7 @@ class PlummerFlow(Task):
         from physml.metrics import bootstrap, mean_with_error
         from physml.models.generative.flows import ensemble_log_prob
         from physml.sim.astro import plummer
-        from physml.tasks.tagging import N_RESAMPLES, bootstrap_seed
+        from physml.tasks.seeds import N_RESAMPLES, bootstrap_seed
 
         rng = generator(ctx.seed, Stream.PLUMMER_STARS)
         train, test = plummer.sample(config.n_stars, rng), plummer.sample(config.n_test, rng)
@@ -133,7 +133,7 @@ class PlummerFlow(Task):
             lambda w: np.median(np.repeat(error, w.astype(int))),
             error.size,
             n_resamples=N_RESAMPLES,
-            seed=bootstrap_seed(ctx),
+            seed=bootstrap_seed(ctx.seed),
             vectorized=False,
         ).estimate()
         metrics["|a - a_exact| / |a_exact|"] = Metric(

@@ -235,7 +235,7 @@ def _measure(
     grid have the paired errors of the same events."""
     from physml.metrics import Resamples
     from physml.metrics.significance import selection_resamples
-    from physml.tasks.tagging import N_RESAMPLES, bootstrap_seed
+    from physml.tasks.seeds import N_RESAMPLES, bootstrap_seed
 
     r = selection_resamples(
         selections,
@@ -244,7 +244,7 @@ def _measure(
         metric=config.metric,
         b_reg=config.b_reg,
         n_resamples=N_RESAMPLES,
-        seed=bootstrap_seed(ctx),
+        seed=bootstrap_seed(ctx.seed),
     )
     n, k = len(selections), len(selections) - 3
     grid, lr, lr_all = k, k + 1, k + 2

@@ -195,7 +195,7 @@ def _ams_metrics(
     the difference."""
     from physml.metrics import Resamples
     from physml.metrics.significance import best_threshold, selection_resamples
-    from physml.tasks.tagging import N_RESAMPLES, bootstrap_seed
+    from physml.tasks.seeds import N_RESAMPLES, bootstrap_seed
 
     label, one, two = data["label"], half == 1, half == 2
     w_one = _weights(data, half, 1)
@@ -210,7 +210,7 @@ def _ams_metrics(
         _weights(data, half, 2),
         b_reg=b_reg,
         n_resamples=N_RESAMPLES,
-        seed=bootstrap_seed(ctx),
+        seed=bootstrap_seed(ctx.seed),
     )
     k = len(scores) - 1
     z = Resamples(resamples.value[: k + 1], resamples.replicates[:, : k + 1])

@@ -410,7 +410,7 @@ def _judge(
     """
     from physml.metrics import bootstrap, mean_with_error
     from physml.sim.statmech import ising
-    from physml.tasks.tagging import N_RESAMPLES
+    from physml.tasks.seeds import N_RESAMPLES
 
     n = len(spins)
     group = np.repeat([0, 1, 2], n)  # generated, Monte Carlo reference, noise floor

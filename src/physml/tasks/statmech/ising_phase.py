@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from physml.metrics import Metric, crossing_point, ensemble_std, finite_size_extrapolation
 from physml.tasks.base import Method, Reference, RunContext, Task, Widths
-from physml.tasks.seeds import Stream, member_seeds, seed_sequence
+from physml.tasks.seeds import Stream, bootstrap_seed, member_seeds, seed_sequence
 from physml.tasks.tagging import TEST, TRAIN, VALIDATION, split_labels
 
 __all__ = ["IsingPhase", "IsingPhaseSettings"]
@@ -298,7 +298,7 @@ def _evaluate(predictors: list[Predictor], data: _LatticeData, seed: Any) -> dic
     (configurations resampled within each temperature, the same resamples for every
     member; statistics: the K crossings, then the K accuracies)."""
     from physml.metrics import bootstrap
-    from physml.tasks.tagging import N_RESAMPLES
+    from physml.tasks.seeds import N_RESAMPLES
 
     evaluate, test = data.split >= TEST, data.split == TEST
     temperatures, inverse = np.unique(data.temperature[evaluate], return_inverse=True)
@@ -451,7 +451,7 @@ class IsingPhase(Task):
                 log_rows += rows
                 targets = config.sizes if shared else [size]
                 for target in targets:
-                    seed = seed_sequence(ctx.seed, Stream.BOOTSTRAP, target)
+                    seed = bootstrap_seed(ctx.seed, target)
                     per_size[target] = _evaluate(predictors, datasets[target], seed)
                     if np.isnan(per_size[target]["tc"]).any():
                         ctx.log(
