@@ -30,6 +30,7 @@ import yaml
 __all__ = [
     "MAX_BYTES",
     "MAX_DEPTH",
+    "MAX_INT",
     "MAX_NODES",
     "ConfigError",
     "build_config",
@@ -48,7 +49,8 @@ MAX_NODES = 100_000
 """Most values a YAML file or ``--set`` value may expand to (aliases counted in full)."""
 MAX_BYTES = 1 << 20
 """Longest configuration file read (1 MiB); a device or a data file given by mistake stops there."""
-_INT64 = 2**63 - 1
+MAX_INT = 2**63 - 1
+"""Largest integer a setting (or a seed) may hold: int64, what numpy and torch store."""
 
 
 class ConfigError(ValueError):
@@ -196,7 +198,7 @@ def _refuse_non_finite(value: Any, name: str) -> None:
             _refuse_non_finite(item, f"{name}.{key}")
     elif isinstance(value, float) and not math.isfinite(value):
         raise ConfigError(f"'{name}' = {value}: must be a finite number (not NaN or +-inf)")
-    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > _INT64:
+    elif isinstance(value, int) and not isinstance(value, bool) and abs(value) > MAX_INT:
         raise ConfigError(f"'{name}' = {show(value, 30)}: must be an integer below 2^63")
 
 

@@ -38,7 +38,7 @@ def relative_gap(value: float, reference: float | None) -> float | None:
     """
     if reference is None or value is None or not math.isfinite(value):
         return None
-    if reference == 0:
+    if gap_kind(reference) == "absolute":
         return float(value - reference)
     return float((value - reference) / abs(reference))
 

@@ -53,7 +53,14 @@ import yaml
 
 import physml
 from physml.atomic import atomic_write_text
-from physml.config import ConfigError, build_config, closest, load_yaml, parse_assignment
+from physml.config import (
+    MAX_INT,
+    ConfigError,
+    build_config,
+    closest,
+    load_yaml,
+    parse_assignment,
+)
 from physml.metrics import Metric
 from physml.tasks.base import RunContext, Task, check_memory
 from physml.tasks.registry import TASKS
@@ -61,7 +68,6 @@ from physml.tasks.registry import TASKS
 __all__ = ["PRESETS", "RunRecord", "get_task", "read_record", "resolve", "resume", "run"]
 
 PRESETS = ("quick", "full")
-_MAX_SEED = 2**63 - 1
 _VERSIONED = ("numpy", "scipy", "numba", "torch", "lightning", "scikit-learn", "h5py", "pydantic")
 
 
@@ -276,7 +282,7 @@ def run(
         >>> record = run("ising-phase", "logistic", overrides=["sizes=[8]"])  # doctest: +SKIP
         >>> record.metrics["T_c"].gap  # doctest: +SKIP
     """
-    if not 0 <= seed <= _MAX_SEED:
+    if not 0 <= seed <= MAX_INT:
         raise ConfigError(f"seed = {seed}: must be a non-negative integer below 2^63")
     _device(device)
     task, method, config = resolve(
@@ -329,7 +335,7 @@ class _SavedRun(pydantic.BaseModel):
     task: str
     method: str
     preset: str
-    seed: int = pydantic.Field(ge=0, le=_MAX_SEED)
+    seed: int = pydantic.Field(ge=0, le=MAX_INT)
     device: str
     config: dict[str, Any]
 
