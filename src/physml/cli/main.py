@@ -41,6 +41,7 @@ BENCHMARKS = {
     "generative": "physml.bench.generative",
     "ising": "physml.bench.ising",
     "jets": "physml.bench.jets",
+    "learn": "physml.bench.learn",
     "train": "physml.bench.train",
     "vmc": "physml.bench.vmc",
 }

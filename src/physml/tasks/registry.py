@@ -13,6 +13,7 @@ from physml.tasks.quantum.spin_chains import HeisenbergChain, TfimChain
 from physml.tasks.quantum.trapped_particles import HoBosons, QuantumDot
 from physml.tasks.statmech.ising_generative import IsingGenerative
 from physml.tasks.statmech.ising_phase import IsingPhase
+from physml.tasks.statmech.ising_unsupervised import IsingUnsupervised
 
 __all__ = ["TASKS"]
 
@@ -20,6 +21,7 @@ TASKS: dict[str, Task] = {
     task.name: task
     for task in (
         IsingPhase(),
+        IsingUnsupervised(),
         QGJets(),
         TopTagging(),
         HiggsEvents(),

@@ -44,6 +44,8 @@ class Stream(enum.IntEnum):
     CUT_EVENTS = 31  #: cut-optimisation's optimisation and measurement samples
     PLUMMER_STARS = 41  #: plummer-flow's stars
     FIELDS = 47  #: field-emulator's training fields and judging draws
+    ISING_UNSUPERVISED = 55  #: ising-unsupervised PCA, clusters, t-SNE subsample and bootstrap
+    ISING_CONFUSION = 56  #: ising-unsupervised learning by confusion: split, weights, batches
 
 
 def seed_sequence(seed: int, stream: Stream, *keys: int) -> np.random.SeedSequence:

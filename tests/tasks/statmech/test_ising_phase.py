@@ -138,3 +138,46 @@ def test_cnn_run_is_reproducible_and_resumable(tmp_path) -> None:
 def test_resume_rejects_non_run_dir(tmp_path) -> None:
     with pytest.raises(ConfigError, match="not a run directory"):
         resume(tmp_path)
+
+
+def test_fitted_sizes_leave_out_small_lattices() -> None:
+    from physml.tasks.statmech.ising_phase_scaling import fitted_sizes
+
+    assert fitted_sizes(np.array([8, 16, 24, 32]), 16).tolist() == [False, True, True, True]
+    # fewer than two reach the bound: the two largest
+    assert fitted_sizes(np.array([8, 12]), 16).tolist() == [True, True]
+
+
+@pytest.mark.parametrize("method", ["forest", "svm"])
+def test_sklearn_methods_find_the_transition(method: str, tmp_path) -> None:
+    overrides = {**SMALL, "n_samples": 60}
+    record = run("ising-phase", method, overrides=overrides, seed=2, out=tmp_path)
+    assert abs(record.metrics["T_c"].gap) < 0.08, record.metrics["T_c"]
+    for size in SMALL["sizes"]:
+        assert record.metrics[f"accuracy(L={size})"].value > 0.9
+        critical = record.metrics[f"accuracy(critical, L={size})"]
+        # scored against T < T_c at 2.0 <= T <= 2.5: better than chance, not perfect
+        assert 0.55 < critical.value <= 1 and 0 < critical.error < 0.1, critical
+        assert "literature" in critical.source and critical.reference is None
+
+
+@pytest.mark.parametrize(
+    ("method", "assignment", "says"),
+    [
+        ("cnn", "fit_min_size=2", "'fit_min_size' = 2"),
+        ("forest", "model.n_estimators=0", "'model.n_estimators' = 0"),
+        ("svm", "model.inverse_regularization=-1", "'model.inverse_regularization' = -1"),
+        ("svm", "model.kernel=sigmoid2", "'model.kernel'"),
+    ],
+)
+def test_new_settings_are_refused_in_one_line(method, assignment, says, tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from physml.cli.main import app
+
+    args = ["run", "ising-phase", "-m", method, "--set", assignment, "--out", str(tmp_path / "r")]
+    result = CliRunner().invoke(app, args)
+    assert result.exit_code == 2, result.output
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and says in lines[0], result.stderr
+    assert not (tmp_path / "r").exists()
