@@ -14,6 +14,8 @@ from physml.tasks.quantum.trapped_particles import HoBosons, QuantumDot
 from physml.tasks.statmech.ising_generative import IsingGenerative
 from physml.tasks.statmech.ising_phase import IsingPhase
 from physml.tasks.statmech.ising_unsupervised import IsingUnsupervised
+from physml.tasks.timeseries.gw_chirp import GwChirp
+from physml.tasks.timeseries.transit_search import TransitSearch
 
 __all__ = ["TASKS"]
 
@@ -33,5 +35,7 @@ TASKS: dict[str, Task] = {
         QuantumDot(),
         TfimChain(),
         HeisenbergChain(),
+        TransitSearch(),
+        GwChirp(),
     )
 }

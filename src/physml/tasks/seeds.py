@@ -46,6 +46,9 @@ class Stream(enum.IntEnum):
     FIELDS = 47  #: field-emulator's training fields and judging draws
     ISING_UNSUPERVISED = 55  #: ising-unsupervised PCA, clusters, t-SNE subsample and bootstrap
     ISING_CONFUSION = 56  #: ising-unsupervised learning by confusion: split, weights, batches
+    TRANSIT_CURVES = 61  #: transit-search light curves: time stamps, transits, noise
+    CHIRP_STRAIN = 62  #: gw-chirp strain segments: masses, arrival times, phases, noise
+    SIGNALS_BENCH = 63  #: bench signals: the data its timings run on
 
 
 def seed_sequence(seed: int, stream: Stream, *keys: int) -> np.random.SeedSequence:

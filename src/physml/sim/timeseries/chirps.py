@@ -126,10 +126,20 @@ def time_to_coalescence(f, m1, m2, *, pn_order: int = 4) -> np.ndarray:
 
 
 def fisher_log_chirp_mass_error(
-    f: np.ndarray, weight: np.ndarray, m1: float, m2: float, snr: float, *, pn_order: int = 7
+    f: np.ndarray,
+    weight: np.ndarray,
+    m1: float,
+    m2: float,
+    snr: float,
+    *,
+    pn_order: int = 7,
+    vary_eta: bool = True,
 ) -> float:
     """The Cramér–Rao bound on ln M_c at optimal SNR ``snr``: sqrt((Gamma^-1)_00) of the
-    Fisher matrix of (ln M_c, eta, t_c, phi_c), amplitude apart (it decouples).
+    Fisher matrix of (ln M_c, eta, t_c, phi_c), amplitude apart (it decouples); with
+    ``vary_eta=False`` of (ln M_c, t_c, phi_c), eta known (the bound where the mass range
+    pins eta, much smaller for short, high-mass signals, whose ln M_c and eta are
+    strongly correlated).
 
     For h = A f^-7/6 exp(-i Psi), Gamma_ij = snr^2 <d_i Psi d_j Psi> with <.> the average
     over frequency weighted by |h|^2 / S_n (``weight`` on the grid ``f``, any
@@ -137,7 +147,8 @@ def fisher_log_chirp_mass_error(
     central differences at fixed eta (or M_c).
     """
     mc, eta = chirp_mass(m1, m2), symmetric_mass_ratio(m1, m2)
-    w = weight / weight.sum()
+    live = weight > 0
+    f, w = np.asarray(f, float)[live], weight[live] / weight[live].sum()
 
     def psi(log_mc: float, e: float) -> np.ndarray:
         a, b = component_masses(np.exp(log_mc), e)
@@ -150,5 +161,7 @@ def fisher_log_chirp_mass_error(
     d_mc = (psi(np.log(mc) + h, eta) - psi(np.log(mc) - h, eta)) / (2 * h)
     d_eta = (psi(np.log(mc), eta + h) - psi(np.log(mc), eta - h)) / (2 * h)
     derivatives = np.stack([d_mc, d_eta, 2 * np.pi * f, -np.ones_like(f)])
+    if not vary_eta:
+        derivatives = derivatives[[0, 2, 3]]
     gamma = snr**2 * (derivatives * w) @ derivatives.T
     return float(np.sqrt(np.linalg.inv(gamma)[0, 0]))

@@ -1,0 +1,1 @@
+"""Time-series tasks: ``transit-search`` (exoplanet transits) and ``gw-chirp`` (inspirals)."""
