@@ -21,6 +21,7 @@ from physml.models.particles.deepsets import EFN, PFN
 from physml.models.particles.jet_image_cnn import JetImageCNN
 from physml.models.particles.lola import LoLa
 from physml.models.particles.particle_transformer import ParticleTransformer
+from physml.models.sequences import ConvNet1d, RecurrentNet, TimeTransformer
 from physml.models.wavefunctions.deepset_wavefunction import DeepSetWavefunction
 from physml.models.wavefunctions.gaussian_rbm import GaussianBinaryRBM
 from physml.models.wavefunctions.jastrow import PadeJastrow, SimpleJastrow
@@ -36,6 +37,7 @@ __all__ = [
     "PFN",
     "VAE",
     "BernoulliRBM",
+    "ConvNet1d",
     "DeepSetWavefunction",
     "GaussianBernoulliRBM",
     "GaussianBinaryRBM",
@@ -48,11 +50,13 @@ __all__ = [
     "PadeJastrow",
     "ParticleTransformer",
     "ProductWavefunction",
+    "RecurrentNet",
     "SimpleJastrow",
     "SlaterDeterminant",
     "SpinFeedForward",
     "SpinRBM",
     "Standardized",
     "SymmetricSpinRBM",
+    "TimeTransformer",
     "make_flow",
 ]
