@@ -42,6 +42,7 @@ BENCHMARKS = {
     "ising": "physml.bench.ising",
     "jets": "physml.bench.jets",
     "learn": "physml.bench.learn",
+    "signals": "physml.bench.signals",
     "train": "physml.bench.train",
     "vmc": "physml.bench.vmc",
 }
