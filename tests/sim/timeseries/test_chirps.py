@@ -74,3 +74,32 @@ def test_fisher_bound_scales_as_one_over_snr() -> None:
     known = chirps.fisher_log_chirp_mass_error(f, w, 20.0, 15.0, 8.0, vary_eta=False)
     assert 0 < known < at8  # knowing eta can only help
     assert 1e-3 < known < 0.1
+
+
+def test_taylorf2_is_the_stationary_phase_transform_of_the_newtonian_chirp() -> None:
+    """FFT of the time-domain Newtonian chirp h = f^(2/3) cos Phi(t), Phi = -2 (tau / 5
+    M_c)^(5/8): its phase is -Psi(f) of the Newtonian TaylorF2 phase (the -pi/4 and the
+    sign conventions) and its amplitude (1/2) f^(2/3) fdot^(-1/2), fdot = (96/5)
+    pi^(8/3) M_c^(5/3) f^(11/3)."""
+    fs, mc = 4096.0, chirps.chirp_mass(10.0, 10.0) * chirps.MSUN_SECONDS
+
+    def tau_at(f):
+        return 5 / 256 * mc ** (-5 / 3) * (np.pi * f) ** (-8 / 3)
+
+    t_c = tau_at(20.0) + 0.5
+    t = np.arange(0, 2 * t_c + 1, 1 / fs)
+    tau = t_c - t
+    live = (tau > tau_at(400.0)) & (tau < tau_at(20.0))
+    f_t = (5 / (256 * tau[live])) ** 0.375 * mc**-0.625 / np.pi
+    h = np.zeros_like(t)
+    h[live] = f_t ** (2 / 3) * np.cos(-2 * (tau[live] / (5 * mc)) ** 0.625)
+    ramp = np.clip((t - t[live][0]) / 0.3, 0, 1)  # Hann taper over the first 0.3 s
+    h *= 0.5 * (1 - np.cos(np.pi * ramp))
+    spectrum, f = np.fft.rfft(h) / fs, np.fft.rfftfreq(t.size, 1 / fs)
+    band = (f > 40) & (f < 200)
+    psi = chirps.taylorf2_phase(f[band], 10.0, 10.0, pn_order=0, t_c=t_c)
+    assert np.abs(np.angle(spectrum[band] * np.exp(1j * psi))).max() < 0.2
+    amplitude = np.abs(spectrum[band]) * f[band] ** (7 / 6)
+    predicted = 0.5 / np.sqrt(96 / 5 * np.pi ** (8 / 3) * mc ** (5 / 3))
+    assert amplitude.mean() == pytest.approx(predicted, rel=0.02)
+    assert amplitude.std() < 0.1 * predicted  # f^(-7/6), up to the ripple of the edges
