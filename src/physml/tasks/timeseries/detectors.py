@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from typing import Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from physml.metrics import Resamples, bootstrap
 from physml.tasks.base import Method, RunContext, Widths
@@ -40,9 +40,16 @@ class CnnSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     channels: Widths = Field([16, 32, 32], min_length=1, max_length=8)
-    kernel_size: int = Field(9, ge=1, le=129)
+    kernel_size: int = Field(9, ge=1, le=129, description="odd kernel length")
     pool: int = Field(4, ge=1, le=16)
     hidden: Widths = [32]
+
+    @field_validator("kernel_size")
+    @classmethod
+    def _odd(cls, value: int) -> int:
+        if value % 2 == 0:
+            raise ValueError(f"{value}: expected an odd kernel length")
+        return value
 
     def build(self, in_channels: int, n_outputs: int) -> Any:
         from physml.models.sequences import ConvNet1d
@@ -51,7 +58,7 @@ class CnnSettings(BaseModel):
             in_channels,
             self.channels,
             n_outputs,
-            kernel_size=self.kernel_size | 1,
+            kernel_size=self.kernel_size,
             pool=self.pool,
             hidden=self.hidden,
         )
@@ -167,14 +174,15 @@ def train_network(
         settings=config.train,
         seed=seed,
         ctx=ctx,
-        name=ctx_name(config),
+        name=_network_name(config),
         n_validation=n_validation,
     )
     ctx.write_log(result.history)
     return result.model
 
 
-def ctx_name(config: Any) -> str:
+def _network_name(config: Any) -> str:
+    """The checkpoint and progress name of the network a configuration trains."""
     return type(config.model).__name__.removesuffix("Settings").lower()
 
 
