@@ -17,6 +17,7 @@ from physml.models.generative.gan import MLPDiscriminator, MLPGenerator
 from physml.models.generative.vae import VAE
 from physml.models.lattice.lattice_cnn import LatticeCNN
 from physml.models.mlp import MLP
+from physml.models.operators import FNO, DeepONet
 from physml.models.particles.deepsets import EFN, PFN
 from physml.models.particles.jet_image_cnn import JetImageCNN
 from physml.models.particles.lola import LoLa
@@ -32,12 +33,14 @@ from physml.models.wavefunctions.spin_nqs import SpinFeedForward, SpinRBM, Symme
 __all__ = [
     "DDPM",
     "EFN",
+    "FNO",
     "MADE",
     "MLP",
     "PFN",
     "VAE",
     "BernoulliRBM",
     "ConvNet1d",
+    "DeepONet",
     "DeepSetWavefunction",
     "GaussianBernoulliRBM",
     "GaussianBinaryRBM",
