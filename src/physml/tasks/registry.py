@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from physml.tasks.anomaly.init_criticality import InitCriticality
 from physml.tasks.astro.plummer_flow import PlummerFlow
 from physml.tasks.base import Task
 from physml.tasks.collider.cut_optimisation import CutOptimisation
@@ -37,5 +38,6 @@ TASKS: dict[str, Task] = {
         HeisenbergChain(),
         TransitSearch(),
         GwChirp(),
+        InitCriticality(),
     )
 }

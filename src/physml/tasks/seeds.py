@@ -49,6 +49,12 @@ class Stream(enum.IntEnum):
     TRANSIT_CURVES = 61  #: transit-search light curves: time stamps, transits, noise
     CHIRP_STRAIN = 62  #: gw-chirp strain segments: masses, arrival times, phases, noise
     SIGNALS_BENCH = 63  #: bench signals: the data its timings run on
+    INIT_NETWORKS = 91  #: init-criticality networks at initialisation, per (activation, init, width)
+    INIT_TRAINED = 92  #: init-criticality trained ensembles, per (width, depth)
+    DIMENSION_DATA = 93  #: data-dimension manifold points, jets and classifier seeds
+    MANIFOLD_DATA = 94  #: manifold-autoencoder points and autoencoder seeds
+    DIJETS = 95  #: bump-hunt QCD dijets and W' signal events
+    ANOMALY_BENCH = 96  #: bench anomaly: the data its timings run on
 
 
 def seed_sequence(seed: int, stream: Stream, *keys: int) -> np.random.SeedSequence:
