@@ -71,3 +71,15 @@ def test_bank_covers_its_range() -> None:
     assert np.all(m1 >= m2) and m2.min() >= 15.0 - 1e-9 and m1.max() <= 40.0 + 1e-9
     with pytest.raises(ValueError, match="f_low"):
         strain.Segment(1024, 512.0, 300.0)
+
+
+def test_optimal_snr_is_exact_and_scales_with_amplitude() -> None:
+    """rho^2 = 4 sum |h~(f)|^2 / S_n(f) df of the injected strain, h~ = rfft / fs: the
+    requested SNR to rounding, and linear in the amplitude."""
+    u, scale = strain.whitened_templates(SEGMENT, [30.0, 16.0], [20.0, 15.0])
+    f, band = SEGMENT.frequencies, SEGMENT.band
+    df = f[1] - f[0]
+    for rho in (1.0, 8.0, 24.0):
+        h = np.fft.rfft(np.fft.irfft(rho * u * scale, n=SEGMENT.n_samples), axis=1) / 512.0
+        snr2 = 4 * (np.abs(h[:, band]) ** 2 / SEGMENT.psd[band]).sum(axis=1) * df
+        np.testing.assert_allclose(np.sqrt(snr2), rho, rtol=1e-10)
