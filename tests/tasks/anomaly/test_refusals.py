@@ -1,0 +1,29 @@
+"""The anomaly tasks' refusals through the CLI: one line, exit 2, no run directory."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parents[1] / "timeseries"))
+from cli_refusals import assert_refused
+
+
+@pytest.mark.parametrize(
+    ("task", "assignment", "says"),
+    [
+        (
+            "data-dimension",
+            ["n_points=100", "n_groups=5", "model.n_neighbors=20"],
+            "model.n_neighbors=20 is not allowed",
+        ),
+        ("data-dimension", ["model.correlation_range=[0.5,0.1]"], "model.correlation_range"),
+    ],
+)
+def test_refusals(task: str, assignment: list[str], says: str, tmp_path) -> None:
+    args = ["run", task]
+    for item in assignment:
+        args += ["--set", item]
+    assert_refused(args, says, tmp_path)
