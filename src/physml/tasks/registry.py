@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from physml.tasks.anomaly.data_dimension import DataDimension
 from physml.tasks.anomaly.init_criticality import InitCriticality
 from physml.tasks.astro.plummer_flow import PlummerFlow
 from physml.tasks.base import Task
@@ -39,5 +40,6 @@ TASKS: dict[str, Task] = {
         TransitSearch(),
         GwChirp(),
         InitCriticality(),
+        DataDimension(),
     )
 }
