@@ -3,10 +3,10 @@
 The Monte Carlo configurations of ``ising-phase`` (same temperatures, same seeds, same
 cache: :mod:`.ising_phase_data`) are analysed without ever being told a phase:
 
-- **PCA** of the raw spins (n, L*L) at all temperatures. Translation invariance makes the
-  covariance diagonal in Fourier modes, so its leading eigenvector is the uniform mode
-  (1, ..., 1)/L, exactly: the overlap |v_1 . u| is compared with 1, and the first
-  projection is p_1 = L m, the magnetisation.
+- **PCA** (scikit-learn) of the raw spins (n, L*L) at all temperatures. Translation
+  invariance makes the covariance diagonal in Fourier modes, so its leading eigenvector
+  is the uniform mode (1, ..., 1)/L, exactly: the overlap |v_1 . u| is compared with 1,
+  and the first projection is p_1 = L m, the magnetisation.
 - **k-means and a Gaussian mixture** (three clusters: the two ordered lobes m > 0 and m < 0,
   and the disordered blob at the origin) on the (p_1, p_2) projections of the largest
   lattice, scored against the true phase T < T_c.
@@ -58,13 +58,20 @@ class IsingUnsupervisedSettings(IsingSamplesSettings):
 
 
 class ConfusionSettings(BaseModel):
-    """The K trial classifiers of learning by confusion (one per midpoint of the
-    temperature grid), trained as one batched one-hidden-layer network on Z2-gauge-fixed
-    spins with Adam for a fixed number of epochs."""
+    """The K trial classifiers of learning by confusion (one per midpoint of the evenly
+    spaced temperatures), trained as one batched one-hidden-layer network with Adam for a
+    fixed number of epochs."""
 
     model_config = ConfigDict(extra="forbid")
-    hidden: int = Field(16, ge=1, le=4096, description="hidden units of each trial network")
-    epochs: int = Field(6, ge=1, le=1000)
+    inputs: Literal["spins", "pca"] = Field(
+        "spins",
+        description="what each trial network reads: the sign-fixed principal-component "
+        "projections p / L (label-free features), or the Z2-gauge-fixed spins",
+    )
+    hidden: int = Field(
+        16, ge=0, le=4096, description="hidden units of each trial network (0: logistic)"
+    )
+    epochs: int = Field(10, ge=1, le=1000)
     batch_size: int = Field(256, ge=1, le=1_000_000)
     learning_rate: float = Field(3e-3, gt=0, le=1)
 
@@ -125,7 +132,7 @@ class IsingUnsupervised(Task):
         with ctx.progress("learning by confusion", len(config.sizes)) as bar:
             confusion = {}
             for size, data in datasets.items():
-                confusion[size] = _confusion(data, config, ctx)
+                confusion[size] = _confusion(data, pca[size]["projections"], config, ctx)
                 bar.advance()
         metrics.update(_confusion_metrics(confusion, config, ctx))
         metrics.update(simulation_check(datasets, ctx))
@@ -134,22 +141,24 @@ class IsingUnsupervised(Task):
 
 
 def _pca(data: LatticeSamples, n_components: int, seed: int) -> dict[str, np.ndarray]:
-    """Randomized PCA (:func:`torch.pca_lowrank`) of the raw spins at all temperatures:
-    the components (n_components, L*L) and the projections (n, n_components)."""
-    import torch
+    """PCA of the raw spins at all temperatures with scikit-learn's default solver (for
+    these tall matrices the eigendecomposition of the covariance, or the randomized SVD
+    past 1000 features: ``physml bench learn`` times it against the full SVD): the
+    components (n_components, L*L), each signed to point along +(1, ..., 1) where it has
+    a uniform part, and the projections (n, n_components)."""
+    from sklearn.decomposition import PCA
 
-    x = torch.from_numpy(data.spins.reshape(len(data.spins), -1).astype(np.float32))
-    mean = x.mean(dim=0)
-    with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(int(seed_sequence(seed, Stream.ISING_UNSUPERVISED).generate_state(1)[0]))
-        _, s, v = torch.pca_lowrank(x, q=n_components + 8, center=True, niter=4)
-    components = v[:, :n_components].T.numpy().astype(np.float64)
-    # fix each component's sign: the uniform mode points along +(1, ..., 1)
+    x = data.spins.reshape(len(data.spins), -1).astype(np.float32)
+    random_state = int(seed_sequence(seed, Stream.ISING_UNSUPERVISED).generate_state(1)[0])
+    pca = PCA(n_components, random_state=random_state % 2**32).fit(x)
+    components = pca.components_.astype(np.float64)
     components *= np.where(components.sum(axis=1) < 0, -1.0, 1.0)[:, None]
-    variance = (s[:n_components] ** 2).numpy() / (len(x) - 1)
-    total = float(((x - mean) ** 2).sum()) / (len(x) - 1)
-    projections = ((x - mean).numpy() @ components.T.astype(np.float32)).astype(np.float64)
-    return {"components": components, "projections": projections, "ratio": variance / total}
+    projections = (x - pca.mean_) @ components.T.astype(np.float32)
+    return {
+        "components": components,
+        "projections": projections.astype(np.float64),
+        "ratio": pca.explained_variance_ratio_,
+    }
 
 
 def _pca_metrics(
@@ -308,10 +317,15 @@ def _tsne_map(data: LatticeSamples, config: Any, ctx: RunContext) -> None:
     save_figure(fig, ctx.plot_dir / "tsne.png")
 
 
-def _confusion(data: LatticeSamples, config: Any, ctx: RunContext) -> dict[str, Any]:
-    """Learning by confusion at one size: trial temperatures at the midpoints of the grid,
-    the K classifiers trained at once, test accuracy a(T') and its middle peak T_c(L) with
-    the bootstrap of the test configurations."""
+def _confusion(
+    data: LatticeSamples, projections: np.ndarray, config: Any, ctx: RunContext
+) -> dict[str, Any]:
+    """Learning by confusion at one size, on the evenly spaced temperatures between
+    ``ordered_below`` and ``disordered_above`` (no label is used: they only bound the
+    range): trial temperatures at their midpoints, the K classifiers trained at once on
+    the spins or on the PCA ``projections`` (n, n_components; the sign fixed so that p_1
+    >= 0, the Z2 gauge), test accuracy a(T') and its middle peak T_c(L) with the bootstrap
+    of the test configurations."""
     from physml.tasks.statmech.ising_phase_classifiers import gauge_fixed
     from physml.tasks.statmech.ising_unsupervised_confusion import (
         confusion_labels,
@@ -322,12 +336,18 @@ def _confusion(data: LatticeSamples, config: Any, ctx: RunContext) -> dict[str, 
     from physml.tasks.tagging import split_labels
 
     size = data.spins.shape[-1]
-    temps, group = np.unique(data.temperature, return_inverse=True)
+    # the evenly spaced middle of the grid (the W's trivial edges need even spacing)
+    scan = data.label < 0
+    temperature = data.temperature[scan]
+    temps, group = np.unique(temperature, return_inverse=True)
     trials = 0.5 * (temps[1:] + temps[:-1])
     seed = seed_sequence(ctx.seed, Stream.ISING_CONFUSION, size).generate_state(2)
     test = split_labels(len(group), config.test_fraction, 0.0, int(seed[0])) != 0
-    x = gauge_fixed(data.spins)
-    y = confusion_labels(data.temperature, trials)
+    if config.model.inputs == "pca":
+        x = projections[scan] * np.where(projections[scan, :1] < 0, -1.0, 1.0) / size
+    else:
+        x = gauge_fixed(data.spins[scan])
+    y = confusion_labels(temperature, trials)
     settings = config.model
     model = train_batched(
         x[~test],

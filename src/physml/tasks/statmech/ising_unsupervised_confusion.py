@@ -32,7 +32,8 @@ __all__ = [
 
 
 class BatchedMLP(torch.nn.Module):
-    """K independent one-hidden-layer networks d -> hidden (tanh) -> 1, evaluated at once.
+    """K independent networks d -> hidden (tanh) -> 1, evaluated at once; ``hidden = 0``
+    makes each a logistic regression (d -> 1: convex, so every trial converges alike).
 
     Shapes: input (n, d), shared by all K; output logits (K, n). Initialised like
     ``torch.nn.Linear`` (uniform within 1/sqrt(fan_in)) from ``generator``.
@@ -45,18 +46,26 @@ class BatchedMLP(torch.nn.Module):
             draw = torch.rand(*shape, generator=generator)
             return torch.nn.Parameter((2 * draw - 1) / math.sqrt(fan_in))
 
-        self.w1 = uniform(n_models, n_inputs, hidden, fan_in=n_inputs)
-        self.b1 = uniform(n_models, 1, hidden, fan_in=n_inputs)
-        self.w2 = uniform(n_models, hidden, 1, fan_in=hidden)
-        self.b2 = uniform(n_models, 1, 1, fan_in=hidden)
+        width = hidden or 1
+        self.hidden = hidden
+        self.w1 = uniform(n_models, n_inputs, width, fan_in=n_inputs)
+        self.b1 = uniform(n_models, 1, width, fan_in=n_inputs)
+        if hidden:
+            self.w2 = uniform(n_models, hidden, 1, fan_in=hidden)
+            self.b2 = uniform(n_models, 1, 1, fan_in=hidden)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.tanh(torch.matmul(x, self.w1) + self.b1)  # (K, n, hidden)
-        return (torch.matmul(h, self.w2) + self.b2).squeeze(-1)
+        k, d, width = self.w1.shape
+        # one (n, d) x (d, K * width) product for all members, not K small ones
+        w1 = self.w1.permute(1, 0, 2).reshape(d, k * width)
+        z = (x @ w1).view(-1, k, width).transpose(0, 1) + self.b1  # (K, n, width)
+        if not self.hidden:
+            return z.squeeze(-1)
+        return (torch.matmul(torch.tanh(z), self.w2) + self.b2).squeeze(-1)
 
     def member(self, k: int) -> BatchedMLP:
         """A copy of member ``k`` alone (K = 1)."""
-        one = BatchedMLP(1, self.w1.shape[1], self.w1.shape[2], torch.Generator())
+        one = BatchedMLP(1, self.w1.shape[1], self.hidden, torch.Generator())
         with torch.no_grad():
             for name, value in self.named_parameters():
                 getattr(one, name).copy_(value[k : k + 1])
@@ -155,18 +164,22 @@ def predict(model: BatchedMLP, x: np.ndarray) -> np.ndarray:
 
 
 def middle_peak(trials: np.ndarray, accuracy: np.ndarray) -> float:
-    """The middle peak of a W-shaped accuracy curve: the maximum between its two deepest
-    dips (the lowest points left and right of the curve's centre), refined by the vertex
-    of the parabola through it and its two neighbours (moved at most half a step).
-    Shapes: trials (K,), accuracy (K,)."""
+    """The middle peak of a W-shaped accuracy curve: between its two deepest dips (the
+    lowest points left and right of the curve's centre), the maximum of the three-point
+    running mean (one noisy trial cannot make the peak), refined by the vertex of the
+    least-squares parabola through the five points around it (kept within them).
+    Shapes: trials (K,), accuracy (K,), trials evenly spaced."""
     centre = trials.size // 2
     left = int(np.argmin(accuracy[: centre + 1]))
     right = centre + int(np.argmin(accuracy[centre:]))
     if right - left < 2:
         return float(trials[centre])
-    i = left + 1 + int(np.argmax(accuracy[left + 1 : right]))
-    a, b, c = accuracy[i - 1 : i + 2]
-    curvature = a - 2 * b + c
-    shift = float(np.clip(0.5 * (a - c) / curvature, -0.5, 0.5)) if curvature < 0 else 0.0
-    step = trials[i + 1] - trials[i] if shift > 0 else trials[i] - trials[i - 1]
-    return float(trials[i] + shift * step)
+    smooth = np.convolve(accuracy, np.ones(3) / 3, mode="same")
+    i = left + 1 + int(np.argmax(smooth[left + 1 : right]))
+    lo, hi = max(i - 2, 0), min(i + 3, trials.size)
+    if hi - lo < 3:
+        return float(trials[i])
+    a, b, _ = np.polyfit(trials[lo:hi], accuracy[lo:hi], 2)
+    if a >= 0:
+        return float(trials[i])
+    return float(np.clip(-b / (2 * a), trials[lo], trials[hi - 1]))
