@@ -13,6 +13,7 @@ from physml.tasks.collider.top_tagging import TopTagging
 from physml.tasks.cosmology.field_emulator import FieldEmulator
 from physml.tasks.quantum.spin_chains import HeisenbergChain, TfimChain
 from physml.tasks.quantum.trapped_particles import HoBosons, QuantumDot
+from physml.tasks.statmech.ising_couplings import IsingCouplings
 from physml.tasks.statmech.ising_generative import IsingGenerative
 from physml.tasks.statmech.ising_phase import IsingPhase
 from physml.tasks.statmech.ising_unsupervised import IsingUnsupervised
@@ -26,6 +27,7 @@ TASKS: dict[str, Task] = {
     for task in (
         IsingPhase(),
         IsingUnsupervised(),
+        IsingCouplings(),
         QGJets(),
         TopTagging(),
         HiggsEvents(),
