@@ -38,6 +38,7 @@ console = Console()
 errors = Console(stderr=True)
 
 BENCHMARKS = {
+    "anomaly": "physml.bench.anomaly",
     "generative": "physml.bench.generative",
     "ising": "physml.bench.ising",
     "jets": "physml.bench.jets",
