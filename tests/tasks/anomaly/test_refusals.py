@@ -20,6 +20,11 @@ from cli_refusals import assert_refused
             "model.n_neighbors=20 is not allowed",
         ),
         ("data-dimension", ["model.correlation_range=[0.5,0.1]"], "model.correlation_range"),
+        (
+            "manifold-autoencoder",
+            ["latent_offsets=[2]"],
+            "latent dimension 3 is larger than the input's 2",
+        ),
     ],
 )
 def test_refusals(task: str, assignment: list[str], says: str, tmp_path) -> None:

@@ -11,7 +11,11 @@ r"""Uniform samples of manifolds whose dimension (and topology) is known exactly
   topological 5-sphere (seed 004).
 
 :func:`manifold_dimension` gives the exact dimension, :func:`sample` the points
-(n, ambient) in float64 from a ``numpy.random.Generator`` or int seed.
+(n, ambient) in float64 from a ``numpy.random.Generator`` or int seed, :func:`excised`
+the points of a band a task removes from its training data (a submanifold thickened by
+``width``): the equator ``|x_last| < width`` of a sphere (two arcs of the circle), the
+band ``|x_0| < width`` of a torus (cos a_1 near 0), and the events with
+``|p_1z| < width`` of phase space.
 """
 
 from __future__ import annotations
@@ -22,7 +26,7 @@ import numpy as np
 
 from physml.checks import check_int
 
-__all__ = ["KINDS", "ambient_dimension", "manifold_dimension", "sample"]
+__all__ = ["KINDS", "ambient_dimension", "excised", "manifold_dimension", "sample"]
 
 KINDS = ("sphere", "torus", "phase_space")
 
@@ -60,3 +64,11 @@ def sample(kind: str, k: int, n: int, seed) -> np.ndarray:
 
     momenta, _ = rambo(1.0, [0.0] * k, n, seed=rng)
     return momenta[:, :, 1:].reshape(n, 3 * k)
+
+
+def excised(kind: str, x: np.ndarray, width: float) -> np.ndarray:
+    """Whether each point (n, ambient) lies in the excised band (see the module
+    docstring), bool (n,)."""
+    _check(kind, 2)
+    column = {"sphere": -1, "torus": 0, "phase_space": 2}[kind]
+    return np.abs(np.asarray(x)[:, column]) < width
