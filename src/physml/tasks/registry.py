@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from physml.tasks.anomaly.data_dimension import DataDimension
 from physml.tasks.anomaly.init_criticality import InitCriticality
+from physml.tasks.anomaly.manifold_autoencoder import ManifoldAutoencoder
 from physml.tasks.astro.plummer_flow import PlummerFlow
 from physml.tasks.base import Task
 from physml.tasks.collider.cut_optimisation import CutOptimisation
@@ -43,5 +44,6 @@ TASKS: dict[str, Task] = {
         GwChirp(),
         InitCriticality(),
         DataDimension(),
+        ManifoldAutoencoder(),
     )
 }
