@@ -14,6 +14,7 @@ from physml.tasks.collider.top_tagging import TopTagging
 from physml.tasks.cosmology.field_emulator import FieldEmulator
 from physml.tasks.quantum.spin_chains import HeisenbergChain, TfimChain
 from physml.tasks.quantum.trapped_particles import HoBosons, QuantumDot
+from physml.tasks.statmech.hopfield_memory import HopfieldMemory
 from physml.tasks.statmech.ising_couplings import IsingCouplings
 from physml.tasks.statmech.ising_generative import IsingGenerative
 from physml.tasks.statmech.ising_phase import IsingPhase
@@ -29,6 +30,7 @@ TASKS: dict[str, Task] = {
         IsingPhase(),
         IsingUnsupervised(),
         IsingCouplings(),
+        HopfieldMemory(),
         QGJets(),
         TopTagging(),
         HiggsEvents(),
