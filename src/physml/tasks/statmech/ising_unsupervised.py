@@ -12,8 +12,9 @@ cache: :mod:`.ising_phase_data`) are analysed without ever being told a phase:
   lattice, scored against the true phase T < T_c.
 - **t-SNE** map of a subsample of the largest lattice, coloured by T (plots/tsne.png).
 - **T_c from the PCA order parameter**: the Binder cumulant U_L = 1 - <p_1^4> / (3
-  <p_1^2>^2) is scale invariant at T_c, so the curves of successive sizes cross there
-  (corrections fall off faster than 1/L); the crossing of the two largest sizes is T_c.
+  <p_1^2>^2) is scale invariant at T_c, so the curves of different sizes cross there
+  (corrections fall off faster than 1/L); the crossing of the smallest and the largest
+  size (the steepest, best determined crossing) is T_c.
 - **T_c by learning by confusion** (van Nieuwenburg, Liu & Huber, Nat. Phys. 13, 435
   (2017); :mod:`.ising_unsupervised_confusion`): the middle peak of the W-shaped accuracy
   at each size, extrapolated with T_c(L) = T_c + a/L.
@@ -24,6 +25,7 @@ classifiers held fixed (:data:`~physml.tasks.seeds.N_RESAMPLES` resamples).
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any, Literal
 
 import numpy as np
@@ -49,8 +51,10 @@ class IsingUnsupervisedSettings(IsingSamplesSettings):
     shape the temperature grid here: nothing is labelled) and the unsupervised maps."""
 
     n_components: int = Field(2, ge=2, le=64, description="principal components kept")
-    tsne: Literal["sklearn", "opentsne"] = Field(
-        "sklearn", description="t-SNE implementation (opentsne: the 'tsne' extra)"
+    tsne: Literal["auto", "sklearn", "opentsne"] = Field(
+        "auto",
+        description="t-SNE implementation: opentsne (the 'tsne' extra; faster, FFT "
+        "interpolation), sklearn, or auto (opentsne where installed)",
     )
     tsne_points: int = Field(600, ge=20, le=100_000, description="configurations in the map")
     perplexity: float = Field(30.0, gt=1, le=500, description="t-SNE perplexity")
@@ -165,7 +169,7 @@ def _pca_metrics(
     pca: dict[int, dict], datasets: dict[int, LatticeSamples], ctx: RunContext
 ) -> dict[str, Metric]:
     """Overlap of PC1 with the uniform mode per size, and T_c from the Binder crossing of
-    p_1 between the two largest sizes, with bootstrap errors."""
+    p_1 between the smallest and the largest size, with bootstrap errors."""
     metrics = {}
     for size, result in pca.items():
         x = datasets[size].spins.reshape(len(datasets[size].spins), -1).astype(np.float32)
@@ -206,7 +210,10 @@ def _pca_metrics(
     sizes = sorted(pca)
     if len(sizes) < 2:
         return metrics
-    small, large = sizes[-2], sizes[-1]
+    # the smallest and the largest lattice: their curves cross at the steepest angle
+    # (slopes ~ L^(1/nu)), so the crossing is the best determined; its shift from
+    # corrections to scaling falls off fast (about L^-(omega + 1/nu)) in the 2D Ising model
+    small, large = sizes[0], sizes[-1]
     temps = np.unique(datasets[large].temperature)
     p1 = np.concatenate([pca[s]["projections"][:, 0] for s in (small, large)])
     group = np.concatenate(
@@ -301,7 +308,10 @@ def _tsne_map(data: LatticeSamples, config: Any, ctx: RunContext) -> None:
     x = data.spins[pick].reshape(len(pick), -1).astype(np.float32)
     seed = int(rng.integers(2**31))
     perplexity = min(config.perplexity, (len(pick) - 1) / 3)
-    if config.tsne == "opentsne":
+    backend = config.tsne
+    if backend == "auto":
+        backend = "opentsne" if importlib.util.find_spec("openTSNE") else "sklearn"
+    if backend == "opentsne":
         from openTSNE import TSNE as OpenTSNE
 
         embedding = np.asarray(OpenTSNE(perplexity=perplexity, random_state=seed, n_jobs=1).fit(x))
@@ -313,7 +323,7 @@ def _tsne_map(data: LatticeSamples, config: Any, ctx: RunContext) -> None:
     points = ax.scatter(*embedding.T, c=data.temperature[pick], s=4, cmap="coolwarm")
     fig.colorbar(points, ax=ax, label="T [J/k_B]")
     size = data.spins.shape[-1]
-    ax.set(title=f"t-SNE ({config.tsne}) of {len(pick)} configurations, L = {size}")
+    ax.set(title=f"t-SNE ({backend}) of {len(pick)} configurations, L = {size}")
     save_figure(fig, ctx.plot_dir / "tsne.png")
 
 
