@@ -1,9 +1,10 @@
-"""bench signals: its baselines simulate the same noise as physml, and its quick table is
-well formed."""
+"""bench signals: its baselines simulate the same noise as physml, and (slow) its quick
+table is well formed."""
 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from test_bench_rows import _check_rows
 
 from physml.bench import signals
@@ -29,6 +30,7 @@ def test_loop_light_curve_baseline_has_the_covariance(rng) -> None:
     assert_mean_matches((white**2).mean(axis=1), 1.0)
 
 
+@pytest.mark.slow  # about 6 s idle, 11 s at load 11: left to -m slow like the other benches
 def test_quick_rows_are_well_formed() -> None:
     rows = signals.run(quick=True)
     _check_rows(rows)
