@@ -1,4 +1,5 @@
-"""physml.sim.statmech.ising_couplings (named apart from the task test, tests/tasks/statmech/test_ising_couplings.py): random Ising states and energies against explicit sums; the gauge freedom of J."""
+"""physml.sim.statmech.ising_couplings (named apart from the task's test): random Ising
+states and energies against explicit sums; the gauge freedom of J."""
 
 from __future__ import annotations
 
