@@ -12,7 +12,9 @@ from physml.tasks.collider.higgs_events import HiggsEvents
 from physml.tasks.collider.qg_jets import QGJets
 from physml.tasks.collider.top_tagging import TopTagging
 from physml.tasks.cosmology.field_emulator import FieldEmulator
+from physml.tasks.quantum.quantum_control import QuantumControl
 from physml.tasks.quantum.spin_chains import HeisenbergChain, TfimChain
+from physml.tasks.quantum.state_tomography import StateTomography
 from physml.tasks.quantum.trapped_particles import HoBosons, QuantumDot
 from physml.tasks.statmech.hopfield_memory import HopfieldMemory
 from physml.tasks.statmech.ising_couplings import IsingCouplings
@@ -42,6 +44,8 @@ TASKS: dict[str, Task] = {
         QuantumDot(),
         TfimChain(),
         HeisenbergChain(),
+        StateTomography(),
+        QuantumControl(),
         TransitSearch(),
         GwChirp(),
         InitCriticality(),

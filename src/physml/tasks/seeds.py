@@ -53,6 +53,10 @@ class Stream(enum.IntEnum):
     TRANSIT_CURVES = 61  #: transit-search light curves: time stamps, transits, noise
     CHIRP_STRAIN = 62  #: gw-chirp strain segments: masses, arrival times, phases, noise
     SIGNALS_BENCH = 63  #: bench signals: the data its timings run on
+    TOMOGRAPHY_RECORDS = 71  #: state-tomography shot counts, per (shots index, seed index)
+    TOMOGRAPHY_FITS = 72  #: state-tomography RBM initialisation, per (shots index, seed index)
+    CONTROL_AGENTS = 73  #: quantum-control agents' exploration and weights, per (T index, run)
+    QUANTUM_DATA_BENCH = 74  #: bench quantum-data: the states and records its timings run on
     BURGERS_OPERATOR = 85  #: burgers-operator initial conditions (Gaussian random fields)
     NS_OPERATOR = 86  #: navier-stokes-operator initial vorticities
     PARAM_FIT = 87  #: param-fit-autodiff true parameters and observation noise, per seed
