@@ -70,3 +70,10 @@ def test_refusals() -> None:
         sim.square_couplings(2)
     with pytest.raises(ValueError, match="not N\\^2"):
         sim.pair_couplings(np.zeros(5))
+
+
+def test_doctests() -> None:
+    import doctest
+
+    result = doctest.testmod(sim)
+    assert result.attempted > 0 and result.failed == 0
