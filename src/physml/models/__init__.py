@@ -22,6 +22,7 @@ from physml.models.particles.deepsets import EFN, PFN
 from physml.models.particles.jet_image_cnn import JetImageCNN
 from physml.models.particles.lola import LoLa
 from physml.models.particles.particle_transformer import ParticleTransformer
+from physml.models.pinn import PINNNetwork
 from physml.models.sequences import ConvNet1d, RecurrentNet, TimeTransformer
 from physml.models.wavefunctions.deepset_wavefunction import DeepSetWavefunction
 from physml.models.wavefunctions.gaussian_rbm import GaussianBinaryRBM
@@ -50,6 +51,7 @@ __all__ = [
     "MLPDiscriminator",
     "MLPGenerator",
     "MaskedConvAR",
+    "PINNNetwork",
     "PadeJastrow",
     "ParticleTransformer",
     "ProductWavefunction",

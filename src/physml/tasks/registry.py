@@ -12,6 +12,10 @@ from physml.tasks.collider.higgs_events import HiggsEvents
 from physml.tasks.collider.qg_jets import QGJets
 from physml.tasks.collider.top_tagging import TopTagging
 from physml.tasks.cosmology.field_emulator import FieldEmulator
+from physml.tasks.pde.burgers_inverse import BurgersInverse
+from physml.tasks.pde.burgers_pinn import BurgersPinn
+from physml.tasks.pde.navier_stokes_inverse import NavierStokesInverse
+from physml.tasks.pde.poisson_pinn import PoissonPinn
 from physml.tasks.quantum.quantum_control import QuantumControl
 from physml.tasks.quantum.spin_chains import HeisenbergChain, TfimChain
 from physml.tasks.quantum.state_tomography import StateTomography
@@ -51,5 +55,9 @@ TASKS: dict[str, Task] = {
         InitCriticality(),
         DataDimension(),
         ManifoldAutoencoder(),
+        BurgersPinn(),
+        BurgersInverse(),
+        NavierStokesInverse(),
+        PoissonPinn(),
     )
 }

@@ -57,6 +57,10 @@ class Stream(enum.IntEnum):
     TOMOGRAPHY_FITS = 72  #: state-tomography RBM initialisation, per (shots index, seed index)
     CONTROL_AGENTS = 73  #: quantum-control agents' exploration and weights, per (T index, run)
     QUANTUM_DATA_BENCH = 74  #: bench quantum-data: the states and records its timings run on
+    PINN_POINTS = 81  #: PINN tasks' collocation points, per member
+    PINN_RESAMPLING = 82  #: PINN residual-based resampling candidates, per member
+    PINN_DATA = 83  #: burgers-inverse and navier-stokes-inverse observation points and noise
+    PINN_BENCH = 84  #: bench pinn: collocation points and weights of its timings
     BURGERS_OPERATOR = 85  #: burgers-operator initial conditions (Gaussian random fields)
     NS_OPERATOR = 86  #: navier-stokes-operator initial vorticities
     PARAM_FIT = 87  #: param-fit-autodiff true parameters and observation noise, per seed

@@ -1,0 +1,145 @@
+"""train_pinn: converges on a manufactured Poisson problem, runs L-BFGS to its iteration
+budget (no early stop, unlike deepxde#1819), grows the collocation set by RAR, recovers a
+coefficient, and fails loudly (non-finite residual, failed line search) keeping the last
+good state."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from physml.infer.pinn.equations import Burgers, BurgersInverse, Poisson2d
+from physml.infer.pinn.problems import PDEProblem
+from physml.infer.pinn.training import LineSearchFailed, PINNDiverged, Schedule, train_pinn
+from physml.models.pinn import PINNNetwork
+from physml.sim.pde.burgers_exact import burgers_exact
+from physml.sim.pde.linear_pdes import poisson_solution
+
+MODES = {(1, 1): 1.0, (1, 2): 0.5}
+
+
+def setup(problem, n=200, hidden=(16, 16), seed=0):
+    torch.manual_seed(seed)
+    net = PINNNetwork(
+        problem.dim, list(hidden), problem.n_fields, lower=problem.lower, upper=problem.upper
+    )
+    points = torch.from_numpy(problem.sample(n, np.random.default_rng(seed)))
+    return net.double(), points
+
+
+def poisson_error(field) -> dict[str, float]:
+    z = torch.from_numpy(np.random.default_rng(9).random((500, 2)))
+    exact = poisson_solution(z[:, 0], z[:, 1], modes=MODES)
+    with torch.no_grad():
+        return {"rel_l2": float((field(z)[:, 0] - exact).norm() / exact.norm())}
+
+
+def test_poisson_converges_and_lbfgs_runs_its_full_budget(tmp_path):
+    problem = Poisson2d(MODES)
+    net, points = setup(problem, n=100, hidden=(12, 12))
+    schedule = Schedule(adam_steps=10, lbfgs_iterations=150, lbfgs_chunk=50, log_every=5)
+    fit = train_pinn(
+        problem, net, points, schedule, evaluate=poisson_error, checkpoint=tmp_path / "c.pt"
+    )
+    assert fit.lbfgs_iterations == 150, fit.stop_reason  # did not stop early
+    lbfgs = [row for row in fit.history if row["phase"] == "lbfgs"]
+    assert lbfgs[-1]["loss"] < 0.1 * lbfgs[0]["loss"]
+    assert fit.history[-1]["rel_l2"] < 1e-2
+    assert (tmp_path / "c.pt").stat().st_size > 0
+    times = [row["time_s"] for row in fit.history]
+    assert times == sorted(times)
+
+
+def test_residual_based_resampling_adds_the_worst_points():
+    problem = Burgers(0.01 / np.pi)
+    net, points = setup(problem, n=100)
+    schedule = Schedule(
+        adam_steps=20,
+        lbfgs_iterations=0,
+        resample_every=10,
+        resample_candidates=500,
+        resample_added=25,
+    )
+    fit = train_pinn(problem, net, points, schedule, rng=np.random.default_rng(1))
+    assert fit.points.shape == (150, 2)
+    assert torch.equal(fit.points[:100], points)
+
+
+@pytest.mark.slow
+def test_burgers_inverse_recovers_a_smooth_viscosity():
+    rng = np.random.default_rng(2)
+    z = np.column_stack([rng.random(400), rng.uniform(-1, 1, 400)])
+    u = burgers_exact(z[:, 0], z[:, 1], nu=0.1)
+    problem = BurgersInverse(torch.from_numpy(z), u[:, None])
+    net, _ = setup(problem, hidden=(20, 20, 20))
+    fit = train_pinn(
+        problem, net, torch.from_numpy(z), Schedule(adam_steps=100, lbfgs_iterations=600)
+    )
+    c = problem.coefficients()
+    assert abs(c["lambda_1"] - 1) < 0.02 and abs(c["lambda_2"] / 0.1 - 1) < 0.05, (
+        c,
+        fit.stop_reason,
+    )
+
+
+class _NaNAfter(Poisson2d):
+    """A residual that goes non-finite after 12 evaluations (a broken PDE term)."""
+
+    calls = 0
+
+    def residual(self, z, u, jac, hess):
+        self.calls += 1
+        r = super().residual(z, u, jac, hess)
+        return r * float("nan") if self.calls > 12 else r
+
+
+def test_non_finite_residual_names_where_and_keeps_the_last_good_state(tmp_path):
+    problem = _NaNAfter(MODES)
+    net, points = setup(problem, n=50, hidden=(8,))
+    with pytest.raises(
+        PINNDiverged, match=r"residual loss became (nan|inf) at adam iteration \d+.*restored"
+    ):
+        train_pinn(
+            problem,
+            net,
+            points,
+            Schedule(adam_steps=100, log_every=5),
+            checkpoint=tmp_path / "c.pt",
+        )
+    saved = torch.load(tmp_path / "c.pt", weights_only=True)
+    assert saved["phase"] == "adam" and all(
+        torch.isfinite(v).all() for v in saved["field"].values()
+    )
+
+
+class _WrongGradient(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, r):
+        return r
+
+    @staticmethod
+    def backward(ctx, grad):
+        return -grad  # an uphill gradient: no line search can succeed
+
+
+class _Uphill(Poisson2d):
+    def residual(self, z, u, jac, hess):
+        return _WrongGradient.apply(super().residual(z, u, jac, hess))
+
+
+def test_failed_line_search_is_reported():
+    problem = _Uphill(MODES)
+    net, points = setup(problem, n=50, hidden=(8,))
+    with pytest.raises(
+        LineSearchFailed, match=r"strong-Wolfe line search found no step .* at iteration"
+    ):
+        train_pinn(problem, net, points, Schedule(adam_steps=0, lbfgs_iterations=100))
+
+
+def test_base_problem_needs_a_residual():
+    problem = PDEProblem()
+    problem.lower, problem.upper = (0.0,), (1.0,)
+    net, points = setup(problem, n=5)
+    with pytest.raises(NotImplementedError):
+        train_pinn(problem, net, points, Schedule(adam_steps=1, lbfgs_iterations=0))
