@@ -35,5 +35,7 @@ def test_tiny_run(tmp_path) -> None:
         assert excess.value > -3 * excess.error  # nothing beats the exact posterior
     assert m["L - L_Bayes (bdt, D=400)"].value < m["L - L_Bayes (bdt, D=100)"].value
     assert m["alpha (bdt)"].value > 0
+    log = (record.run_dir / "log.csv").read_text().splitlines()
+    assert log[0] == "classifier,test_loss,error" and log[1].startswith("Bayes,")
     for plot in ("jet_dimension.png", "scaling.png"):
         assert (record.run_dir / "plots" / plot).stat().st_size > 0

@@ -17,7 +17,7 @@ TINY = {
     "n_test": 1000,
     "n_seeds": 3,
     "width": 0.2,
-    "train": {"max_epochs": 25, "batch_size": 100, "learning_rate": 5e-3, "patience": 25},
+    "train": {"max_epochs": 20, "batch_size": 100, "learning_rate": 5e-3, "patience": 20},
 }
 
 

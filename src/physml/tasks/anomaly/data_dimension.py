@@ -17,6 +17,8 @@ Three parts (seed 004, "data dimension and power laws in jet classification"):
   length in ln z of the line z theta = Q inside them: gluon jets are C_A / C_F = 9/4 times
   higher-dimensional at every scale, and the dimension depends on the scale Q. Errors: a
   bootstrap over jets of the pair counts;
+* the covariance spectrum of 17 x 17 pT jet images of each flavour: its power-law exponent
+  1 + a of lambda_i ~ i^-(1 + a) (measured only: no exact value is known);
 * the test cross entropy of the qg-jets classifiers (default shower) against the number
   of training jets D, fitted by ``L(D) = L_inf + (D_c / D)^alpha`` with L_inf fixed at the
   exact Bayes loss, the cross entropy of the simulator's exact posterior
@@ -51,6 +53,7 @@ MANIFOLDS = (
     ("phase_space", 4),
 )
 _CASIMIR = {"quark": 4 / 3, "gluon": 3.0}
+_PIXELS = 17  #: pixels per side of the jet images whose covariance spectrum is measured
 _TRAINING = {"max_epochs": 15, "batch_size": 128, "patience": 3, "learning_rate": 1e-3}
 
 
@@ -299,6 +302,8 @@ def _scaling_law(config: Any, ctx: RunContext) -> tuple[dict[str, Metric], dict]
         "bdt": jet_inputs.observables(constituents, mask, substructure=False, radius=0.4),
         "pfn": jet_inputs.relative_coordinates(constituents, mask),
     }
+    image = jet_inputs.images(constituents, mask, n_pixels=_PIXELS, extent=0.4)
+    metrics = _spectrum_metrics(image.reshape(len(image), -1), label, config.n_groups)
     # shallow, slow trees: the defaults (200 x 31 leaves) overfit a few hundred jets
     bdt = SimpleNamespace(max_iter=100, learning_rate=0.05, max_leaf_nodes=8)
     net = SimpleNamespace(n_members=1, train=FitSettings(**_TRAINING))
@@ -341,7 +346,7 @@ def _scaling_law(config: Any, ctx: RunContext) -> tuple[dict[str, Metric], dict]
     )
     losses = np.concatenate([r.value[None], r.replicates])  # (1 + B, k)
     bayes = losses[:, 0]
-    metrics = {
+    metrics |= {
         "Bayes test loss": Metric(
             float(bayes[0]),
             None,
@@ -351,6 +356,12 @@ def _scaling_law(config: Any, ctx: RunContext) -> tuple[dict[str, Metric], dict]
         )
     }
     out = {"sizes": sizes, "bayes": bayes[0]}
+    ctx.write_log(
+        [
+            {"classifier": key, "test_loss": losses[0, i], "error": np.std(losses[1:, i], ddof=1)}
+            for i, key in enumerate(names)
+        ]
+    )
     for name in config.model.classifiers:
         columns = [names.index(f"{name} D={s}") for s in sizes]
         excess = losses[:, columns] - bayes[:, None]  # paired: same test jets
@@ -374,6 +385,30 @@ def _scaling_law(config: Any, ctx: RunContext) -> tuple[dict[str, Metric], dict]
                 error=float(np.std(excess[1:, i], ddof=1)),
             )
     return metrics, out
+
+
+def _spectrum_metrics(x: np.ndarray, label: np.ndarray, n_groups: int) -> dict[str, Metric]:
+    """Power-law exponent ``1 + a`` of the pT-image covariance eigenvalues, lambda_i ~
+    i^-(1 + a) for i = 2..30, per flavour; error: spread of ``n_groups`` disjoint subsets."""
+    from physml.metrics.dimension import covariance_spectrum, spectrum_exponent
+
+    metrics = {}
+    for flavour, value in (("quark", 1), ("gluon", 0)):
+        jets_of = x[label == value]
+        size = len(jets_of) // n_groups
+        parts = [
+            spectrum_exponent(covariance_spectrum(jets_of[g * size : (g + 1) * size]), 2, 30)
+            for g in range(n_groups)
+        ]
+        metrics[f"spectrum exponent 1+a ({flavour} jet images)"] = Metric(
+            float(spectrum_exponent(covariance_spectrum(jets_of), 2, 30)),
+            None,
+            "",
+            f"lambda_i ~ i^-(1+a), i = 2..30, {_PIXELS}x{_PIXELS} pT images; error: spread "
+            f"of {n_groups} subsets of {size} jets",
+            error=float(np.std(parts, ddof=1) / math.sqrt(n_groups)),
+        )
+    return metrics
 
 
 def _fit_alpha(sizes: np.ndarray, excess: np.ndarray) -> float:
