@@ -85,12 +85,19 @@ def _binder(p2: np.ndarray, p4: np.ndarray) -> np.ndarray:
     return 1.0 - p4 / (3.0 * p2 * p2)
 
 
-def _binder_window(small: np.ndarray) -> np.ndarray:
-    """Where to look for the Binder crossing: where the smaller lattice's U lies in [0.1,
-    0.655], between its disordered 0 and ordered 2/3 limits (where the curves of both
-    sizes are saturated and their difference is noise) and around the critical U* = 0.611
-    of the periodic square lattice. Shapes: (n_T,) -> (n_T,) bool."""
-    return (small >= 0.1) & (small <= 0.655)
+def _binder_window(small: np.ndarray, large: np.ndarray) -> np.ndarray:
+    """Where to look for the Binder crossing (T increasing): from just after the last
+    temperature where the smaller lattice is saturated at the ordered 2/3 (U > 0.655) up
+    to the first where the larger one has reached the disordered 0 (U < 0.1), i.e. where
+    the difference of the curves is not noise; the critical U* = 0.611 of the periodic
+    square lattice lies inside. Shapes: (n_T,), (n_T,) -> (n_T,) bool."""
+    saturated = np.flatnonzero(small > 0.655)
+    lo = saturated[-1] + 1 if saturated.size else 0
+    disordered = np.flatnonzero(large[lo:] < 0.1)
+    hi = lo + disordered[0] if disordered.size else small.size
+    window = np.zeros(small.size, dtype=bool)
+    window[lo:hi] = True
+    return window
 
 
 class IsingUnsupervised(Task):
@@ -228,7 +235,8 @@ def _pca_metrics(
         counts = w @ at
         return _binder((w * p1**2) @ at / counts, (w * p1**4) @ at / counts)
 
-    window = _binder_window(binder(np.ones((1, p1.size)))[0, : temps.size])  # fixed: the sample's
+    sample = binder(np.ones((1, p1.size)))[0]
+    window = _binder_window(sample[: temps.size], sample[temps.size :])  # fixed: the sample's
 
     def crossing(w: np.ndarray) -> np.ndarray:
         u = binder(w)[:, np.r_[window, window]]
