@@ -25,6 +25,7 @@ from physml.tasks.statmech.ising_couplings import IsingCouplings
 from physml.tasks.statmech.ising_generative import IsingGenerative
 from physml.tasks.statmech.ising_phase import IsingPhase
 from physml.tasks.statmech.ising_unsupervised import IsingUnsupervised
+from physml.tasks.symmetry.particle_tracking import ParticleTracking
 from physml.tasks.timeseries.gw_chirp import GwChirp
 from physml.tasks.timeseries.transit_search import TransitSearch
 
@@ -55,6 +56,7 @@ TASKS: dict[str, Task] = {
         InitCriticality(),
         DataDimension(),
         ManifoldAutoencoder(),
+        ParticleTracking(),
         BurgersPinn(),
         BurgersInverse(),
         NavierStokesInverse(),

@@ -71,6 +71,8 @@ class Stream(enum.IntEnum):
     MANIFOLD_DATA = 94  #: manifold-autoencoder points and autoencoder seeds
     DIJETS = 95  #: bump-hunt QCD dijets and W' signal events
     ANOMALY_BENCH = 96  #: bench anomaly: the data its timings run on
+    TRACKING = 105  #: particle-tracking events, per (part: 0 train / 1 test, event index)
+    TRACKING_BENCH = 106  #: bench symmetry (graphs): the events its timings run on
 
 
 def seed_sequence(seed: int, stream: Stream, *keys: int) -> np.random.SeedSequence:
