@@ -18,7 +18,7 @@ from physml.tasks import run
                 "n_sites": 3,
                 "n_shots": [700, 14000],
                 "n_seeds": 2,
-                "model": {"n_steps": 150, "lr": 0.06},
+                "model": {"n_steps": 150, "lr": 0.06, "n_restarts": 1},
             },
         ),
         ("mle", {"state": "ghz", "n_sites": 3, "n_shots": [700, 14000], "n_seeds": 2}),

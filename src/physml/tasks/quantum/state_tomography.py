@@ -10,7 +10,9 @@ the GHZ phase), and records shot counts
 
 * ``rbm``: an RBM with amplitude and phase trained by maximum likelihood on the records
   (Torlai et al., Nat. Phys. 14, 447 (2018); :func:`physml.infer.tomography.fit_rbm_state`),
-  the 2^L amplitudes enumerated exactly.
+  the 2^L amplitudes enumerated exactly; ``n_restarts`` fits from independent
+  initialisations, of which the one of highest likelihood is kept (the phase RBM can stall
+  in a local minimum; the choice uses only the records).
 * ``mle``: the maximum-likelihood density matrix by the RρR iteration
   (:func:`physml.infer.tomography.rrho_r`), the full-density-matrix baseline.
 
@@ -75,6 +77,9 @@ class RBMSettings(BaseModel):
     alpha: float = Field(1.0, gt=0, le=16, description="hidden units per spin, each RBM")
     n_steps: int = Field(400, ge=1, le=1_000_000, description="Adam steps")
     lr: float = Field(0.03, gt=0, le=1e6, description="Adam learning rate")
+    n_restarts: int = Field(
+        2, ge=1, le=64, description="fits from independent initialisations; the likeliest is kept"
+    )
 
 
 class MLESettings(BaseModel):
@@ -172,11 +177,14 @@ def _reconstruct(config, method, psi, bases, per_basis, seed, k, s) -> np.ndarra
     m = config.model
     if method == "mle":
         return rrho_r(records, bases, max_iterations=m.max_iterations, tol=m.tol).rho
-    init = int(generator(seed, Stream.TOMOGRAPHY_FITS, k, s).integers(2**62))
+    inits = generator(seed, Stream.TOMOGRAPHY_FITS, k, s).integers(2**62, size=m.n_restarts)
     n_hidden = max(1, round(m.alpha * config.n_sites))
-    return fit_rbm_state(
-        records, bases, n_hidden=n_hidden, n_steps=m.n_steps, lr=m.lr, seed=init
-    ).state
+    fits = [
+        fit_rbm_state(records, bases, n_hidden=n_hidden, n_steps=m.n_steps, lr=m.lr, seed=int(i))
+        for i in inits
+    ]
+    # the phase can stall in a local minimum: keep the fit of highest likelihood
+    return min(fits, key=lambda fit: fit.nll[-1]).state
 
 
 def _observables(x: np.ndarray, hamiltonian, n_sites: int, truth=None) -> dict[str, float]:
