@@ -43,6 +43,7 @@ BENCHMARKS = {
     "ising": "physml.bench.ising",
     "jets": "physml.bench.jets",
     "learn": "physml.bench.learn",
+    "pinn": "physml.bench.pinn",
     "quantum-data": "physml.bench.quantum_data",
     "signals": "physml.bench.signals",
     "train": "physml.bench.train",

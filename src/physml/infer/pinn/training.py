@@ -132,6 +132,7 @@ def train_pinn(
     rng: np.random.Generator | None = None,
     checkpoint: str | Path | None = None,
     advance: Callable[[int], None] | None = None,
+    stop: Callable[[dict[str, Any]], bool] | None = None,
 ) -> PINNFit:
     """Fit ``net`` (with ``problem``'s constraints and coefficients) to the PDE.
 
@@ -144,6 +145,7 @@ def train_pinn(
         rng: draws the resampling candidates (required when resampling).
         checkpoint: where the last good state is kept (None: nowhere).
         advance: called with the number of iterations done since the last call.
+        stop: called with each history row; True ends training there (e.g. a time cap).
 
     Raises:
         PINNDiverged: a loss term became non-finite.
@@ -179,7 +181,22 @@ def train_pinn(
         good["where"] = f"{phase} iteration {iteration}"
         if checkpoint is not None:
             _save(checkpoint, pfield, fit.points, phase, iteration)
+        if stop is not None and stop(row):
+            raise _Stopped
 
+    try:
+        _adam(pfield, fit, params, schedule, record, clock, advance, rng)
+        _lbfgs(pfield, fit, params, schedule, record, clock, advance, rng)
+    except _Stopped:
+        fit.stop_reason = "stopped by the caller"
+    return fit
+
+
+class _Stopped(Exception):
+    """Raised inside the loops when the caller's ``stop`` says so."""
+
+
+def _adam(pfield, fit, params, schedule, record, clock, advance, rng) -> None:
     adam = torch.optim.Adam(params, lr=schedule.adam_lr)
     for step in range(1, schedule.adam_steps + 1):
         start = time.perf_counter()
@@ -197,9 +214,6 @@ def train_pinn(
             record("adam", step, losses)
         if advance:
             advance(1)
-
-    _lbfgs(pfield, fit, params, schedule, record, clock, advance, rng)
-    return fit
 
 
 def _lbfgs(pfield, fit, params, schedule, record, clock, advance, rng) -> None:
@@ -228,7 +242,7 @@ def _lbfgs(pfield, fit, params, schedule, record, clock, advance, rng) -> None:
         return total
 
     retried = False
-    done = 0
+    done = fit.lbfgs_iterations = 0
     fit.stop_reason = f"lbfgs_iterations ({schedule.lbfgs_iterations}) reached"
     while done < schedule.lbfgs_iterations:
         chunk = min(schedule.lbfgs_chunk, schedule.lbfgs_iterations - done)
@@ -242,6 +256,7 @@ def _lbfgs(pfield, fit, params, schedule, record, clock, advance, rng) -> None:
         ran = state.get("n_iter", 0) - before
         evals = state.get("func_evals", 0) - evals_before
         done += ran
+        fit.lbfgs_iterations = done
         if advance:
             advance(ran)
         record("lbfgs", done, last["losses"])
@@ -265,7 +280,6 @@ def _lbfgs(pfield, fit, params, schedule, record, clock, advance, rng) -> None:
             )
         retried = True
         optimizer = new_optimizer()
-    fit.lbfgs_iterations = done
 
 
 def _resample(pfield, points, schedule, rng) -> torch.Tensor:
