@@ -20,7 +20,7 @@ helix road (triplet consistency of curvature and dz/dr).
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Annotated, Any
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -32,11 +32,14 @@ from physml.tasks.seeds import Stream, bootstrap_seed, generator, member_seeds
 
 __all__ = ["ParticleTracking", "ParticleTrackingSettings"]
 
+_Radius = Annotated[float, Field(gt=0, le=1e5)]
+_Momentum = Annotated[float, Field(ge=0, le=1e4)]
+
 
 class DetectorSettings(BuiltSettings):
     """The barrel of :class:`physml.sim.detector.tracking.Detector`."""
 
-    radii: list[float] = Field(
+    radii: list[_Radius] = Field(
         [32.0, 72.0, 116.0, 172.0, 260.0, 360.0],
         min_length=3,
         max_length=32,
@@ -57,12 +60,12 @@ class DetectorSettings(BuiltSettings):
 
 class ParticleTrackingSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    tracks_per_event: list[int] = Field(
+    tracks_per_event: list[Annotated[int, Field(ge=1, le=100_000)]] = Field(
         [20, 50, 100], min_length=1, max_length=16, description="multiplicities, cycled"
     )
     n_train_events: int = Field(90, ge=1, le=100_000, description="training events")
     n_test_events: int = Field(60, ge=2, le=100_000, description="test events")
-    pt_range: tuple[float, float] = Field((0.5, 10.0), description="p_T range, GeV")
+    pt_range: tuple[_Momentum, _Momentum] = Field((0.5, 10.0), description="p_T range, GeV")
     pt_power: float = Field(2.0, ge=0, le=10, description="p_T density ~ p_T^-power")
     eta_max: float = Field(1.0, gt=0, le=5, description="|eta| uniform below it")
     z0_sigma: float = Field(5.0, ge=0, le=1e3, description="vertex z spread, mm")
@@ -72,7 +75,7 @@ class ParticleTrackingSettings(BaseModel):
     z0_max: float = Field(20.0, gt=0, le=1e5, description="graph cut on |z0|, mm")
     threshold: float = Field(0.5, ge=0, le=1, description="edge-score working point")
     min_hits: int = Field(3, ge=2, le=32, description="hits of a candidate / a findable track")
-    pt_bins: list[float] = Field(
+    pt_bins: list[_Momentum] = Field(
         [0.5, 0.75, 1.0, 2.0, 10.0], min_length=2, max_length=32, description="GeV"
     )
     detector: DetectorSettings = DetectorSettings()
