@@ -45,7 +45,7 @@ def test_rbm_learns_amplitude_and_phase_of_a_signed_state() -> None:
     psi = heisenberg_state(4)
     bases = m.local_pauli_bases(4)
     records = m.measurement_records(psi, bases, 5000, seed=np.random.default_rng(1))
-    fit = fit_rbm_state(records, bases, n_hidden=4, n_steps=400, lr=0.03, seed=0)
+    fit = fit_rbm_state(records, bases, n_hidden=4, n_steps=200, lr=0.05, seed=0)
     assert abs(np.vdot(psi, fit.state)) ** 2 > 0.98
     assert fit.nll[-1] < fit.nll[0]
     assert np.linalg.norm(fit.state) == pytest.approx(1.0)
