@@ -13,8 +13,11 @@ from physml.tasks.collider.qg_jets import QGJets
 from physml.tasks.collider.top_tagging import TopTagging
 from physml.tasks.cosmology.field_emulator import FieldEmulator
 from physml.tasks.pde.burgers_inverse import BurgersInverse
+from physml.tasks.pde.burgers_operator import BurgersOperator
 from physml.tasks.pde.burgers_pinn import BurgersPinn
 from physml.tasks.pde.navier_stokes_inverse import NavierStokesInverse
+from physml.tasks.pde.navier_stokes_operator import NavierStokesOperator
+from physml.tasks.pde.param_fit_autodiff import ParamFitAutodiff
 from physml.tasks.pde.poisson_pinn import PoissonPinn
 from physml.tasks.quantum.quantum_control import QuantumControl
 from physml.tasks.quantum.spin_chains import HeisenbergChain, TfimChain
@@ -61,5 +64,8 @@ TASKS: dict[str, Task] = {
         BurgersInverse(),
         NavierStokesInverse(),
         PoissonPinn(),
+        BurgersOperator(),
+        NavierStokesOperator(),
+        ParamFitAutodiff(),
     )
 }

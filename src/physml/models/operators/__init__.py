@@ -5,10 +5,12 @@
   so apply unchanged at any resolution that holds them;
 * :mod:`~physml.models.operators.deeponet`: DeepONet (Lu et al., Nat. Mach. Intell. 3, 218
   (2021)), a branch net on the input function at fixed sensors and a trunk net on the
-  query point.
+  query point;
+* :mod:`~physml.models.operators.rescaled`: a network working in rescaled units.
 """
 
 from physml.models.operators.deeponet import DeepONet
 from physml.models.operators.fno import FNO, SpectralConv
+from physml.models.operators.rescaled import Rescaled
 
-__all__ = ["FNO", "DeepONet", "SpectralConv"]
+__all__ = ["FNO", "DeepONet", "Rescaled", "SpectralConv"]

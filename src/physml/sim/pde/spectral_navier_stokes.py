@@ -36,7 +36,15 @@ from physml.sim.pde.spectral_stepping import (
     wavenumbers,
 )
 
-__all__ = ["VERSION", "check_step", "grid", "li_forcing", "solve", "velocity"]
+__all__ = [
+    "VERSION",
+    "check_step",
+    "grid",
+    "initial_speed_std",
+    "li_forcing",
+    "solve",
+    "velocity",
+]
 
 VERSION = "1"
 """Bumped whenever the solver's numbers change (keys cached data)."""
@@ -70,6 +78,19 @@ def velocity(omega: torch.Tensor, *, length: float = 1.0) -> tuple[torch.Tensor,
     u = torch.fft.irfft2(1j * ky * psi, s=(size, size))
     v = torch.fft.irfft2(-1j * kx * psi, s=(size, size))
     return u, v
+
+
+def initial_speed_std(
+    size: int, *, alpha: float, tau: float, sigma: float, length: float = 1.0
+) -> float:
+    """Exact standard deviation of one velocity component at a point for vorticity drawn
+    from :func:`~physml.sim.pde.spectral_stepping.gaussian_random_field` (dim=2): a mode
+    of vorticity variance s_k^2 gives velocity variance s_k^2 / |k|^2, split evenly
+    between the two components."""
+    n = torch.fft.fftfreq(size, d=1.0 / size, dtype=torch.float64) * (2 * math.pi / length)
+    k2 = n[:, None] ** 2 + n[None, :] ** 2
+    variance = sigma**2 * (k2 + tau**2) ** (-alpha) / torch.where(k2 > 0, k2, math.inf)
+    return math.sqrt(float(variance.sum()) / 2 / length**2)
 
 
 def check_step(

@@ -1,0 +1,216 @@
+r"""What the operator-learning tasks share: network settings, training, relative L2, plots.
+
+``burgers-operator`` and ``navier-stokes-operator`` learn the solution operator
+G: u(0, .) -> u(T, .) of a PDE from pairs made by a spectral solver (:mod:`physml.sim.pde`),
+on a grid of ``train_size`` points per axis, and are judged on held-out initial
+conditions at that resolution and, zero-shot, at twice it: the solver's solution is the
+reference there (exact to its discretisation, ~1e-10 here), so every error is the
+network's.
+
+Error of one sample: ||G_net(u0) - G(u0)||_2 / ||G(u0)||_2 over the grid (Li et al.'s
+relative L2). Reported: its mean over test samples, averaged over ``n_members``
+independently seeded networks, with the bootstrap error over test samples (the members'
+means resampled together) and the spread between members as ``std``; and the ratio of
+the zero-shot error at twice the resolution to the error at the training resolution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from physml.metrics import Metric, bootstrap
+from physml.tasks.base import MAX_WIDTH, RunContext, Widths
+from physml.tasks.seeds import N_RESAMPLES, bootstrap_seed, member_seeds
+
+__all__ = [
+    "DeepONetSettings",
+    "FNOSettings",
+    "error_metrics",
+    "fit_operator",
+    "judge_members",
+    "plot_history",
+    "predict",
+    "relative_l2",
+    "standardised",
+]
+
+
+class FNOSettings(BaseModel):
+    """A Fourier neural operator (:class:`~physml.models.operators.FNO`)."""
+
+    model_config = ConfigDict(extra="forbid")
+    modes: int = Field(16, ge=1, le=1024, description="Fourier modes kept per axis")
+    width: int = Field(32, ge=1, le=MAX_WIDTH, description="channels of the Fourier layers")
+    n_layers: int = Field(4, ge=1, le=32, description="Fourier layers")
+    projection: int = Field(64, ge=1, le=MAX_WIDTH, description="hidden width of the projection")
+    n_members: int = Field(1, ge=1, le=32, description="independently seeded networks")
+
+
+class DeepONetSettings(BaseModel):
+    """A DeepONet (:class:`~physml.models.operators.DeepONet`), branch on the grid points."""
+
+    model_config = ConfigDict(extra="forbid")
+    hidden: Widths = Field([128, 128], min_length=1, description="hidden widths of both nets")
+    n_basis: int = Field(64, ge=1, le=MAX_WIDTH, description="products summed, p")
+    n_members: int = Field(1, ge=1, le=32, description="independently seeded networks")
+
+
+def standardised(net: Any, inputs: np.ndarray, targets: np.ndarray) -> Any:
+    """``net`` seeing inputs in units of their training standard deviation and answering
+    in units of the targets' (:class:`~physml.models.operators.Rescaled`): the solution at
+    T can be a hundred times smaller than u(0) (Burgers at nu = 0.1: 0.010 against 0.61),
+    which left an unscaled FNO's loss jumping between 0.1 and 0.5 from epoch to epoch."""
+    from physml.models.operators import Rescaled
+
+    return Rescaled(net, float(np.std(inputs)), float(np.std(targets)))
+
+
+def relative_l2(prediction: np.ndarray, truth: np.ndarray) -> np.ndarray:
+    """||prediction - truth|| / ||truth|| of each sample over all but the first axis: (n,)."""
+    diff = (prediction - truth).reshape(len(truth), -1)
+    return np.linalg.norm(diff, axis=1) / np.linalg.norm(truth.reshape(len(truth), -1), axis=1)
+
+
+def _relative_l2_loss(prediction, truth):
+    """Mean relative L2 of a batch (torch), the loss Li et al. train with."""
+    diff = (prediction - truth).flatten(1).norm(dim=1)
+    return (diff / truth.flatten(1).norm(dim=1)).mean()
+
+
+def fit_operator(
+    model: Any,
+    forward: Callable[[Any, Any], Any],
+    inputs: np.ndarray,
+    targets: np.ndarray,
+    *,
+    settings: Any,
+    seed: int,
+    ctx: RunContext,
+    name: str,
+    n_validation: int,
+) -> Any:
+    """Fit ``forward(model, inputs) -> predictions`` to ``targets`` by the relative L2 loss
+    with the house engine (:func:`physml.tasks.training.fit_arrays`); the first
+    ``n_validation`` pairs are held out for early stopping. Returns the FitResult."""
+    from physml.tasks.training import fit_arrays
+
+    return fit_arrays(
+        model,
+        lambda m, batch: _relative_l2_loss(forward(m, batch[0]), batch[1]),
+        [inputs, targets],
+        settings=settings,
+        seed=seed % 2**31,
+        ctx=ctx,
+        name=name,
+        n_validation=n_validation,
+    )
+
+
+def predict(
+    forward: Callable[[Any], Any], inputs: np.ndarray, device: str, batch: int = 128
+) -> np.ndarray:
+    """``forward(tensor)`` over ``inputs`` in batches, without gradients, as float64 numpy."""
+    import torch
+
+    with torch.no_grad():
+        parts = [
+            forward(torch.as_tensor(inputs[i : i + batch], dtype=torch.float32).to(device))
+            for i in range(0, len(inputs), batch)
+        ]
+    return np.concatenate([p.double().cpu().numpy() for p in parts])
+
+
+def error_metrics(errors: dict[str, np.ndarray], *, seed: int, source: str) -> dict[str, Metric]:
+    """Metrics of per-sample relative L2 errors, one array (members, n_test) per label:
+    the members' mean with its bootstrap error over test samples and the members' spread;
+    reference 0 (the solver's solution). Each label gets its own resamples of the same
+    test samples (paired across labels through the shared seed)."""
+    out = {}
+    for label, e in errors.items():
+        e = np.asarray(e, dtype=np.float64)
+        n = e.shape[1]
+        resamples = bootstrap(
+            lambda w, e=e: (w @ e.T).mean(axis=1) / w.sum(axis=1),
+            n,
+            n_resamples=N_RESAMPLES,
+            seed=bootstrap_seed(seed),
+        )
+        means = e.mean(axis=1)
+        std = float(np.std(means, ddof=1)) if len(means) > 1 else None
+        out[label] = Metric(
+            float(means.mean()), 0.0, "", source, error=float(resamples.error), std=std
+        )
+    return out
+
+
+Trainer = Callable[..., tuple[Callable, Callable, list[dict]]]
+"""``trainer(config, u0, u1, seed, ctx, name) -> (forward, fine_forward, history)``: fit one
+network on the training pairs; ``forward`` maps (batch, *grid) inputs at the training
+resolution to predictions, ``fine_forward`` those at twice it."""
+
+
+def judge_members(
+    config: Any, ctx: RunContext, data: dict[str, np.ndarray], trainer: Trainer, *, source: str
+) -> tuple[dict[str, Metric], dict[str, list[np.ndarray]], tuple, list[list[dict]]]:
+    """Train ``config.model.n_members`` networks with ``trainer`` on the first
+    ``config.n_train`` pairs of ``data["coarse"]`` (n, 2, *grid) and judge each on the
+    rest and, zero-shot, on ``data["fine"]`` (n_test, 2, *fine_grid).
+
+    Returns:
+        the metrics (relative L2 at both resolutions and their ratio), the per-sample
+        errors per resolution and member, the first member's predictions at both
+        resolutions, and the training histories.
+    """
+    coarse, fine = data["coarse"], data["fine"]
+    n_train = config.n_train
+    u0, u1 = coarse[:, 0], coarse[:, 1]
+    errors: dict[str, list[np.ndarray]] = {"train": [], "fine": []}
+    histories, shown = [], None
+    for i, seed in enumerate(member_seeds(ctx.seed, config.model.n_members)):
+        forward, fine_forward, history = trainer(
+            config, u0[:n_train], u1[:n_train], seed, ctx, f"member-{i}"
+        )
+        histories.append(history)
+        pred = predict(forward, u0[n_train:], ctx.device)
+        pred_fine = predict(fine_forward, fine[:, 0], ctx.device)
+        errors["train"].append(relative_l2(pred, u1[n_train:]))
+        errors["fine"].append(relative_l2(pred_fine, fine[:, 1]))
+        if shown is None:
+            shown = (pred, pred_fine)
+    s, s2 = config.train_size, 2 * config.train_size
+    labels = {"train": f"relative L2 (s={s})", "fine": f"relative L2 (s={s2}, zero-shot)"}
+    metrics = error_metrics(
+        {labels[k]: np.stack(v) for k, v in errors.items()}, seed=ctx.seed, source=source
+    )
+    top, bottom = metrics[labels["fine"]], metrics[labels["train"]]
+    ratio = top.value / bottom.value
+    metrics[f"zero-shot ratio (s={s2} / s={s})"] = Metric(
+        float(ratio),
+        1.0,
+        "",
+        "resolution invariance: the same error at both resolutions; error: first order, "
+        "the two errors taken as independent (an upper estimate: same test samples)",
+        error=float(abs(ratio) * np.hypot(top.error / top.value, bottom.error / bottom.value)),
+    )
+    ctx.write_log([{"member": i, **r} for i, h in enumerate(histories) for r in h])
+    return metrics, errors, shown, histories
+
+
+def plot_history(ctx: RunContext, histories: list[list[dict]], title: str) -> None:
+    """``loss.png``: training and validation relative L2 per epoch of every member."""
+    from physml.tasks.figures import new_figure, save_figure
+
+    fig, ax = new_figure()
+    for i, history in enumerate(histories):
+        epochs = [r["epoch"] for r in history]
+        ax.plot(epochs, [r["train_loss"] for r in history], color=f"C{i}", label=f"train {i}")
+        val = [r["val_loss"] for r in history]
+        if all(v is not None for v in val):
+            ax.plot(epochs, val, "--", color=f"C{i}", label=f"validation {i}")
+    ax.set(yscale="log", xlabel="epoch", ylabel="relative L2", title=title)
+    ax.legend(fontsize=7)
+    save_figure(fig, ctx.plot_dir / "loss.png")
