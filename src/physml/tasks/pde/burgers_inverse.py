@@ -38,7 +38,7 @@ __all__ = ["BurgersInverse", "BurgersInverseSettings", "coefficient_metrics", "n
 class BurgersInverseSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     nu: float = Field(NU_RAISSI, gt=0, le=10.0, description="true viscosity lambda_2")
-    n_data: int = Field(2000, ge=0, le=10_000_000, description="observations of u")
+    n_data: int = Field(1000, ge=0, le=10_000_000, description="observations of u")
     n_collocation: int = Field(0, ge=0, le=10_000_000, description="residual points beyond them")
     noise_levels: list[float] = Field(
         [0.0, 0.01], min_length=1, max_length=8, description="noise / std(u), one fit set each"
@@ -75,13 +75,13 @@ class BurgersInverse(Task):
         "pinn": pinn_method(
             "tanh MLP with trainable lambda_1, log lambda_2; Adam + L-BFGS",
             {
-                "quick": {"model": {"hidden": [20] * 6}, "train": {"lbfgs_iterations": 1500}},
+                "quick": {"model": {"hidden": [20] * 4}, "train": {"lbfgs_iterations": 1000}},
                 "full": {"model": {"hidden": [20] * 8}, "train": {"lbfgs_iterations": 10_000}},
             },
         )
     }
     default_method = "pinn"
-    presets = {"quick": {}, "full": {"n_members": 3}}
+    presets = {"quick": {}, "full": {"n_data": 2000, "n_members": 3}}
 
     def check(self, config: Any) -> None:
         check_collocation(config.n_data + config.n_collocation, (0.0, -1.0), (1.0, 1.0), "n_data")

@@ -61,7 +61,7 @@ class BurgersPinn(Task):
         "pinn": pinn_method(
             "tanh MLP, hard initial/boundary data, Adam + L-BFGS (torch.func residuals)",
             {
-                "quick": {"train": {"lbfgs_iterations": 2000}},
+                "quick": {"train": {"adam_steps": 1000, "lbfgs_iterations": 2000}},
                 "full": {
                     "model": {"hidden": [20] * 8},
                     "train": {
