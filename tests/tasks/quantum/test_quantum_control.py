@@ -36,7 +36,7 @@ def test_reinforce_on_a_chain_without_a_reference(tmp_path) -> None:
     [
         (["--set", "n_steps=40"], "n_steps=40: the exact optimum would enumerate 2^40"),
         (["--set", "dt=0.01", "--set", "times=[2.0]"], "T=2.0 with dt=0.01 (N=200)"),
-        (["--set", "times=[-1.0]"], "every total time T must be > 0"),
+        (["--set", "times=[-1.0]"], "times"),
         (["--set", "n_sites=9"], "n_sites"),
     ],
 )

@@ -26,7 +26,7 @@ implementation of Torlai et al., requires torch < 2.1 and does not install besid
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -48,10 +48,13 @@ class StateTomographySettings(BaseModel):
     state: Literal["tfim", "heisenberg", "ghz", "w"] = Field("tfim", description="the true state")
     n_sites: int = Field(4, ge=2, le=12, description="spins L (2^L amplitudes enumerated)")
     h: float = Field(1.0, ge=-100, le=100, description="TFIM transverse field (J = 1)")
-    bases: Literal["local", "local+global"] | list[str] = Field(
-        "local+global", description="basis set, or a list of basis strings such as 'ZZXX'"
+    basis_set: Literal["local", "local+global"] = Field(
+        "local+global", description="Torlai's local bases, or those and two global ones"
     )
-    n_shots: list[int] = Field(
+    bases: list[Annotated[str, Field(max_length=64)]] | None = Field(
+        None, min_length=1, max_length=1024, description="basis strings such as 'ZZXX' instead"
+    )
+    n_shots: list[Annotated[int, Field(ge=1, le=10**12)]] = Field(
         [200, 2000, 20000],
         min_length=1,
         max_length=16,
@@ -62,10 +65,10 @@ class StateTomographySettings(BaseModel):
     def basis_list(self) -> list[str]:
         from physml.sim.quantum.measurements import local_pauli_bases
 
-        if isinstance(self.bases, list):
+        if self.bases is not None:
             return list(self.bases)
         out = local_pauli_bases(self.n_sites)
-        if self.bases == "local+global":
+        if self.basis_set == "local+global":
             out += ["X" * self.n_sites, "X" * (self.n_sites - 1) + "Y"]
         return out
 
