@@ -9,6 +9,7 @@ Wavefunctions return log|psi| of a batch: continuous ones take (batch, n_particl
 coordinates, spin ones (batch, n_sites) configurations of +1/-1.
 """
 
+from physml.models.dynamics import HamiltonianNN, InvariantScalarHNN, LagrangianNN, StateMLP
 from physml.models.generative.autoregressive import MADE, MaskedConvAR
 from physml.models.generative.boltzmann import BernoulliRBM, GaussianBernoulliRBM
 from physml.models.generative.diffusion import DDPM
@@ -45,7 +46,10 @@ __all__ = [
     "DeepSetWavefunction",
     "GaussianBernoulliRBM",
     "GaussianBinaryRBM",
+    "HamiltonianNN",
+    "InvariantScalarHNN",
     "JetImageCNN",
+    "LagrangianNN",
     "LatticeCNN",
     "LoLa",
     "MLPDiscriminator",
@@ -61,6 +65,7 @@ __all__ = [
     "SpinFeedForward",
     "SpinRBM",
     "Standardized",
+    "StateMLP",
     "SymmetricSpinRBM",
     "TimeTransformer",
     "make_flow",

@@ -28,6 +28,7 @@ from physml.tasks.statmech.ising_couplings import IsingCouplings
 from physml.tasks.statmech.ising_generative import IsingGenerative
 from physml.tasks.statmech.ising_phase import IsingPhase
 from physml.tasks.statmech.ising_unsupervised import IsingUnsupervised
+from physml.tasks.symmetry.double_pendulum import DoublePendulum
 from physml.tasks.symmetry.particle_tracking import ParticleTracking
 from physml.tasks.timeseries.gw_chirp import GwChirp
 from physml.tasks.timeseries.transit_search import TransitSearch
@@ -60,6 +61,7 @@ TASKS: dict[str, Task] = {
         DataDimension(),
         ManifoldAutoencoder(),
         ParticleTracking(),
+        DoublePendulum(),
         BurgersPinn(),
         BurgersInverse(),
         NavierStokesInverse(),

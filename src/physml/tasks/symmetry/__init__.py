@@ -1,0 +1,1 @@
+"""Tasks on symmetry as prior knowledge: equivariant and invariant networks (seed 003)."""
