@@ -43,6 +43,7 @@ BENCHMARKS = {
     "ising": "physml.bench.ising",
     "jets": "physml.bench.jets",
     "learn": "physml.bench.learn",
+    "operators": "physml.bench.operators",
     "pinn": "physml.bench.pinn",
     "quantum-data": "physml.bench.quantum_data",
     "signals": "physml.bench.signals",

@@ -67,6 +67,7 @@ def test_burgers_data_nest_and_exact_operators_score_exactly(tmp_path, monkeypat
     assert fine.reference == 0.0 and fine.value < 1e-5, fine
 
 
+@pytest.mark.slow  # 15 s; the exact-operator test above runs the task end to end
 def test_tiny_burgers_runs_learn_and_plot(tmp_path) -> None:
     for method, overrides in (
         ("fno", TINY_FNO),

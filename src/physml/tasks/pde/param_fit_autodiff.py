@@ -370,30 +370,40 @@ def _spread(pulls: np.ndarray) -> tuple[float, float]:
     return float(np.std(pulls, ddof=1)), 1.0 / math.sqrt(2 * (len(pulls) - 1))
 
 
+def _chi2_per_dof(chi2: np.ndarray, dof: int) -> Metric:
+    """Mean chi^2 / dof at the optimum over the seeds, with its standard deviation for
+    Gaussian noise, sqrt(2 / (dof n_seeds))."""
+    return Metric(
+        float(chi2.mean() / dof),
+        1.0,
+        "",
+        f"1 at the optimum ({dof} dof); error: sqrt(2 / (dof x {len(chi2)} seeds))",
+        error=math.sqrt(2 / (dof * len(chi2))),
+    )
+
+
 def _projectile_metrics(config: Any, fits: dict[str, Any]) -> dict[str, Metric]:
     est, err = fits["estimates"], fits["errors"]
     n = len(est)
     metrics = {}
     fisher = "the truth; error: Fisher (J^T J / sigma^2)^-1 at the optimum, noise seed 0"
-    mean = f"the truth; error: standard error of the mean over {n} noise seeds"
+    mean = f"the truth; error: the Fisher errors' rms / sqrt({n}), {n} noise seeds"
     pulls = f"1 for correct Fisher errors; error: that of a standard deviation of {n} pulls"
     for i, (name, unit, truth) in enumerate(
         [("drag k", "1/m", config.drag), ("launch angle", "deg", config.angle)]
     ):
         metrics[name] = Metric(float(est[0, i]), truth, unit, fisher, error=float(err[0, i]))
         metrics[f"{name}, mean over seeds"] = Metric(
-            float(est[:, i].mean()), truth, unit, mean, error=float(est[:, i].std(ddof=1) / n**0.5)
+            float(est[:, i].mean()),
+            truth,
+            unit,
+            mean,
+            error=float(np.sqrt(np.mean(err[:, i] ** 2) / n)),
         )
         value, error = _spread((est[:, i] - truth) / err[:, i])
         metrics[f"{name} pull spread"] = Metric(value, 1.0, "", pulls, error=error)
     dof = fits["dof"]
-    metrics["projectile chi2/dof"] = Metric(
-        float(fits["chi2"].mean() / dof),
-        1.0,
-        "",
-        f"1 at the optimum ({dof} dof); error: standard error over {n} seeds",
-        error=float(fits["chi2"].std(ddof=1) / dof / n**0.5),
-    )
+    metrics["projectile chi2/dof"] = _chi2_per_dof(fits["chi2"], dof)
     return metrics
 
 
@@ -418,13 +428,7 @@ def _burgers_metrics(config: Any, fits: dict[str, Any]) -> dict[str, Metric]:
             f"1 for correct Fisher covariances of the {p} modes; error: sqrt(2 / (n p))",
             error=math.sqrt(2 / (n * p)),
         ),
-        "Burgers snapshot chi2/dof": Metric(
-            float(fits["chi2"].mean() / dof),
-            1.0,
-            "",
-            f"1 at the optimum ({dof} dof); error: standard error over {n} seeds",
-            error=float(fits["chi2"].std(ddof=1) / dof / n**0.5),
-        ),
+        "Burgers snapshot chi2/dof": _chi2_per_dof(fits["chi2"], dof),
     }
 
 
