@@ -54,3 +54,10 @@ def test_union_find_baseline_gives_the_same_candidates() -> None:
             ours, bench.union_find_tracks(event.n_hits, edges.numpy(), min_hits)
         )
     assert ours.max() > 10
+
+
+def test_symbolic_rows_find_the_laws() -> None:
+    rows = bench.symbolic_rows(quick=True, population_size=50)
+    assert len(rows) == 2
+    assert all("exact: True vs" in row["case: physml vs baseline"] for row in rows)
+    assert all(float(row["ratio"]) > 0 for row in rows)

@@ -30,6 +30,7 @@ from physml.tasks.statmech.ising_phase import IsingPhase
 from physml.tasks.statmech.ising_unsupervised import IsingUnsupervised
 from physml.tasks.symmetry.double_pendulum import DoublePendulum
 from physml.tasks.symmetry.particle_tracking import ParticleTracking
+from physml.tasks.symmetry.symbolic_laws import SymbolicLaws
 from physml.tasks.timeseries.gw_chirp import GwChirp
 from physml.tasks.timeseries.transit_search import TransitSearch
 
@@ -61,6 +62,7 @@ TASKS: dict[str, Task] = {
         DataDimension(),
         ManifoldAutoencoder(),
         ParticleTracking(),
+        SymbolicLaws(),
         DoublePendulum(),
         BurgersPinn(),
         BurgersInverse(),

@@ -73,6 +73,8 @@ class Stream(enum.IntEnum):
     ANOMALY_BENCH = 96  #: bench anomaly: the data its timings run on
     TRACKING = 105  #: particle-tracking events, per (part: 0 train / 1 test, event index)
     TRACKING_BENCH = 106  #: bench symmetry (graphs): the events its timings run on
+    SYMBOLIC_LAWS = 107  #: symbolic-laws samples, per (law index, noise index, seed index)
+    SYMBOLIC_BENCH = 108  #: bench symmetry (graphs): the law samples its searches run on
     PENDULUM_DATA = 101  #: double-pendulum initial conditions (0: training, 1: test)
     PENDULUM_ROTATIONS = 102  #: double-pendulum random O(d) matrices of the equivariance test
 
