@@ -47,6 +47,7 @@ BENCHMARKS = {
     "pinn": "physml.bench.pinn",
     "quantum-data": "physml.bench.quantum_data",
     "signals": "physml.bench.signals",
+    "symmetry": "physml.bench.symmetry",
     "train": "physml.bench.train",
     "vmc": "physml.bench.vmc",
 }

@@ -77,6 +77,7 @@ class Stream(enum.IntEnum):
     SYMBOLIC_BENCH = 108  #: bench symmetry (graphs): the law samples its searches run on
     PENDULUM_DATA = 101  #: double-pendulum initial conditions (0: training, 1: test)
     PENDULUM_ROTATIONS = 102  #: double-pendulum random O(d) matrices of the equivariance test
+    SYMMETRY_BENCH = 103  #: bench symmetry: the lens systems its timings render
 
 
 def seed_sequence(seed: int, stream: Stream, *keys: int) -> np.random.SeedSequence:

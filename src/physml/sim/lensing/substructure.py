@@ -147,54 +147,73 @@ class LensImages:
         theta = point_einstein_radius(total[:, None] / k, *self.distances).to(dtype)
         return theta.expand(n, k), x0, y0, None
 
+    def draw(self, labels: torch.Tensor, generator: torch.Generator) -> dict[str, torch.Tensor]:
+        """Random parameters of one lens system per label (0, 1, 2: :data:`CLASSES`):
+        main lens, shear, source, and the point masses (Einstein radii ``theta``,
+        positions ``x0``, ``y0`` and a 0/1 ``mask``, shape (n, K); all zero-masked for
+        class 0). Lens and source parameters have shape (n, 1, 1)."""
+        gen, dtype, n = generator, torch.float64, len(labels)
+        p = {"radius": _uniform(gen, n, self.einstein_radius, dtype)}
+        p["q"] = _uniform(gen, n, self.axis_ratio, dtype)
+        p["angle"] = _uniform(gen, n, (0.0, math.pi), dtype)
+        p["gamma1"] = _uniform(gen, n, (-self.shear, self.shear), dtype)
+        p["gamma2"] = _uniform(gen, n, (-self.shear, self.shear), dtype)
+        points = []
+        for label, population in ((1, self._subhalos), (2, self._vortices)):
+            theta, x0, y0, mask = population(gen, n, p["radius"], dtype)  # drawn for all
+            chosen = (labels == label).to(dtype)[:, None]
+            mask = chosen.expand_as(theta) if mask is None else mask * chosen
+            points.append((theta, x0, y0, mask))
+        for k, key in enumerate(("theta", "x0", "y0", "mask")):
+            p[key] = torch.cat([points[0][k], points[1][k]], dim=1)
+        offset = self.source_offset * torch.sqrt(torch.rand(n, 1, 1, generator=gen, dtype=dtype))
+        phi = _uniform(gen, n, (0.0, 2 * math.pi), dtype)
+        p["source_radius"] = _uniform(gen, n, self.source_radius, dtype)
+        p["source_index"] = _uniform(gen, n, self.source_index, dtype)
+        p["source_q"] = _uniform(gen, n, self.source_axis_ratio, dtype)
+        p["source_angle"] = _uniform(gen, n, (0.0, math.pi), dtype)
+        p["source_x"], p["source_y"] = offset * torch.cos(phi), offset * torch.sin(phi)
+        return p
+
+    def render(self, p: dict[str, torch.Tensor]) -> torch.Tensor:
+        """Noise-free images (n, 1, H, W) of parameters from :meth:`draw`: ray shooting,
+        pixel averaging of the supersampled rays, PSF."""
+        x, y = self.grid(torch.float64)
+        ax, ay = sie_deflection(x, y, p["radius"], p["q"], p["angle"])
+        sx, sy = shear_deflection(x, y, p["gamma1"], p["gamma2"])
+        keep = torch.nonzero(p["mask"].sum(0) > 0).ravel()  # point masses some image uses
+        n = len(p["radius"])
+        px, py = point_deflection(
+            x.expand(n, -1, -1),
+            y.expand(n, -1, -1),
+            p["theta"][:, keep],
+            p["x0"][:, keep],
+            p["y0"][:, keep],
+            p["mask"][:, keep],
+        )
+        ax, ay = ax + sx + px, ay + sy + py
+        image = sersic(
+            x - ax,
+            y - ay,
+            p["source_radius"],
+            p["source_index"],
+            p["source_q"],
+            p["source_angle"],
+            p["source_x"],
+            p["source_y"],
+        )
+        s = self.supersample
+        image = torch.nn.functional.avg_pool2d(image[:, None], s) if s > 1 else image[:, None]
+        kernel = self.psf_kernel(torch.float64)
+        return torch.nn.functional.conv2d(image, kernel[None, None], padding=kernel.shape[-1] // 2)
+
     def simulate(
         self, labels: torch.Tensor, generator: torch.Generator, *, noise: bool = True
     ) -> torch.Tensor:
         """Images (n, 1, H, W) in counts / exposure above the background, one per label
         (0, 1, 2: :data:`CLASSES`), in float64."""
-        gen, dtype = generator, torch.float64
-        n = len(labels)
-        x, y = self.grid(dtype)
-        radius = _uniform(gen, n, self.einstein_radius, dtype)
-        q = _uniform(gen, n, self.axis_ratio, dtype)
-        angle = _uniform(gen, n, (0.0, math.pi), dtype)
-        ax, ay = sie_deflection(x, y, radius, q, angle)
-        g1 = _uniform(gen, n, (-self.shear, self.shear), dtype)
-        g2 = _uniform(gen, n, (-self.shear, self.shear), dtype)
-        sx, sy = shear_deflection(x, y, g1, g2)
-        ax, ay = ax + sx, ay + sy
-        for label, population in ((1, self._subhalos), (2, self._vortices)):
-            theta, x0, y0, mask = population(gen, n, radius, dtype)  # drawn for all: fixed streams
-            rows = torch.nonzero(labels == label).ravel()
-            if len(rows):
-                px, py = point_deflection(
-                    x.expand(len(rows), -1, -1),
-                    y.expand(len(rows), -1, -1),
-                    theta[rows],
-                    x0[rows],
-                    y0[rows],
-                    None if mask is None else mask[rows],
-                )
-                ax, ay = ax.expand(n, -1, -1).clone(), ay.expand(n, -1, -1).clone()
-                ax[rows] += px
-                ay[rows] += py
-        offset = self.source_offset * torch.sqrt(torch.rand(n, 1, 1, generator=gen, dtype=dtype))
-        phi = _uniform(gen, n, (0.0, 2 * math.pi), dtype)
-        image = sersic(
-            x - ax,
-            y - ay,
-            _uniform(gen, n, self.source_radius, dtype),
-            _uniform(gen, n, self.source_index, dtype),
-            _uniform(gen, n, self.source_axis_ratio, dtype),
-            _uniform(gen, n, (0.0, math.pi), dtype),
-            offset * torch.cos(phi),
-            offset * torch.sin(phi),
-        )
-        s = self.supersample
-        image = torch.nn.functional.avg_pool2d(image[:, None], s) if s > 1 else image[:, None]
-        kernel = self.psf_kernel(dtype)
-        image = torch.nn.functional.conv2d(image, kernel[None, None], padding=kernel.shape[-1] // 2)
+        image = self.render(self.draw(labels, generator))
         if not noise:
             return image
         rate = self.exposure * (image.clamp_min(0) + self.background)
-        return torch.poisson(rate, generator=gen) / self.exposure - self.background
+        return torch.poisson(rate, generator=generator) / self.exposure - self.background
