@@ -86,12 +86,12 @@ class NavierStokesOperator(Task):
             FNOSettings,
             presets={
                 "quick": {
-                    "model": {"modes": 8, "width": 20, "projection": 64},
+                    "model": {"modes": 6, "width": 12, "projection": 32},
                     "train": {
-                        "max_epochs": 40,
+                        "max_epochs": 15,
                         "batch_size": 20,
-                        "learning_rate": 2e-3,
-                        "patience": 10,
+                        "learning_rate": 3e-3,
+                        "patience": 5,
                     },
                 },
                 "full": {
