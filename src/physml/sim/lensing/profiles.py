@@ -87,13 +87,20 @@ def shear_deflection(x, y, gamma1, gamma2):
 
 def point_deflection(x, y, theta_e, x0, y0, mask=None):
     """Summed deflection of point masses, x, y (batch, H, W) and theta_e, x0, y0 (batch, K)
-    (``mask`` (batch, K) of 0/1 switches padded ones off)."""
-    dx = x[..., None] - x0[:, None, None, :]
-    dy = y[..., None] - y0[:, None, None, :]
-    weight = theta_e[:, None, None, :] ** 2 / (dx**2 + dy**2).clamp_min(_TINY)
-    if mask is not None:
-        weight = weight * mask[:, None, None, :]
-    return (weight * dx).sum(-1), (weight * dy).sum(-1)
+    (``mask`` (batch, K) of 0/1 switches padded ones off).
+
+    One pass over the K masses, each on the grids of the images that hold it: never a
+    (batch, H, W, K) temporary."""
+    weight2 = theta_e**2 if mask is None else theta_e**2 * mask
+    ax, ay = torch.zeros_like(x), torch.zeros_like(y)
+    for k in torch.nonzero(weight2.abs().sum(0) > 0).ravel().tolist():
+        rows = torch.nonzero(weight2[:, k]).ravel()  # the images that hold mass k
+        dx = x[rows] - x0[rows, k, None, None]
+        dy = y[rows] - y0[rows, k, None, None]
+        w = weight2[rows, k, None, None] / (dx * dx + dy * dy).clamp_min(_TINY)
+        ax.index_add_(0, rows, w * dx)
+        ay.index_add_(0, rows, w * dy)
+    return ax, ay
 
 
 def sersic(x, y, r_e, n, q, angle, x0, y0):

@@ -181,15 +181,9 @@ class LensImages:
         x, y = self.grid(torch.float64)
         ax, ay = sie_deflection(x, y, p["radius"], p["q"], p["angle"])
         sx, sy = shear_deflection(x, y, p["gamma1"], p["gamma2"])
-        keep = torch.nonzero(p["mask"].sum(0) > 0).ravel()  # point masses some image uses
         n = len(p["radius"])
         px, py = point_deflection(
-            x.expand(n, -1, -1),
-            y.expand(n, -1, -1),
-            p["theta"][:, keep],
-            p["x0"][:, keep],
-            p["y0"][:, keep],
-            p["mask"][:, keep],
+            x.expand(n, -1, -1), y.expand(n, -1, -1), p["theta"], p["x0"], p["y0"], p["mask"]
         )
         ax, ay = ax + sx + px, ay + sy + py
         image = sersic(
