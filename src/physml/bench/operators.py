@@ -11,8 +11,8 @@ keeps 0..16; width 32, four Fourier layers each.
 
 Rows: the median wall time of a training epoch (``ratio`` = neuraloperator's / physml's),
 and the relative L2 on held-out initial conditions at s and, zero-shot, at 2s after the
-last epoch (``ratio`` = neuraloperator's / physml's error), with the bootstrap-free
-standard error over test samples in ``check``. ``neuraloperator`` is the ``operators``
+last epoch (``ratio`` = neuraloperator's / physml's error), each with its standard error
+over the test samples. ``neuraloperator`` is the ``operators``
 extra; without it the rows say so. Quick: 256 training pairs, 64 test, s = 64, 15 epochs;
 full: 1000, 200, s = 128, 100 epochs.
 """
