@@ -52,7 +52,7 @@ class DoublePendulumSettings(BaseModel):
     n_seeds: int = Field(3, ge=2, le=64, description="independently seeded members")
     short_periods: int = Field(3, ge=2, le=1000, description="trajectory-error window")
     long_periods: int = Field(20, ge=1, le=100_000, description="energy-drift rollout length")
-    steps_per_period: int = Field(100, ge=10, le=100_000, description="RK4 steps per period")
+    steps_per_period: int = Field(200, ge=10, le=100_000, description="RK4 steps per period")
     n_rotations: int = Field(8, ge=1, le=1000, description="random O(d) matrices per test")
 
 
