@@ -116,14 +116,19 @@ class LagrangianNN(_Field):
         return self.net(torch.cat([z, g])).squeeze(-1)
 
     def forward(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        from torch.func import grad, hessian, vmap
+        from torch.func import grad, jacfwd, vmap
 
         n, d = self.n_bodies, self.dim
         m = self.masses.to(x.dtype)[:, None]
         q, v = x[:, :n], x[:, n:] / m
         z = torch.cat([q, v], dim=1).flatten(1)
-        dz = vmap(grad(self._lagrangian))(z, g)
-        hess = vmap(hessian(self._lagrangian))(z, g)
+
+        def gradient(z1, g1):
+            d = grad(self._lagrangian)(z1, g1)
+            return d, d
+
+        # the Hessian as the forward Jacobian of the gradient, which comes along as aux
+        hess, dz = vmap(jacfwd(gradient, has_aux=True))(z, g)
         nd = n * d
         rhs = dz[:, :nd] - (hess[:, nd:, :nd] @ v.flatten(1)[:, :, None]).squeeze(-1)
         # a singular learned d2L/dv2 (off the training states) gives non-finite
