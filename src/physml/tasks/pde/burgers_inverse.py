@@ -19,8 +19,8 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from physml.metrics import Metric
-from physml.sim.pde.burgers_exact import NU_RAISSI
 from physml.tasks.base import Reference, RunContext, Task
+from physml.tasks.pde.burgers_pinn import NU_RAISSI
 from physml.tasks.pde.pinn_fits import (
     check_collocation,
     member_metric,

@@ -12,12 +12,12 @@ seeded members with its standard error.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from physml.metrics import Metric
-from physml.sim.pde.burgers_exact import NU_RAISSI
 from physml.tasks.base import Reference, RunContext, Task
 from physml.tasks.pde.pinn_fits import (
     check_collocation,
@@ -30,6 +30,10 @@ from physml.tasks.pde.pinn_fits import (
 )
 
 __all__ = ["BurgersPinn", "BurgersPinnSettings", "relative_l2"]
+
+NU_RAISSI = 0.01 / math.pi
+"""Raissi et al.'s viscosity (as :data:`physml.sim.pde.burgers_exact.NU_RAISSI`, which
+imports torch; the settings must not, so that ``physml list`` stays light)."""
 
 RAISSI_REL_L2 = 6.7e-4
 """Raissi et al. (2019), Table 1 (N_u = 100, N_f = 10 000, 9 layers of 20): literature."""
