@@ -10,6 +10,7 @@ coordinates, spin ones (batch, n_sites) configurations of +1/-1.
 """
 
 from physml.models.dynamics import HamiltonianNN, InvariantScalarHNN, LagrangianNN, StateMLP
+from physml.models.equivariant import GroupCNN
 from physml.models.generative.autoregressive import MADE, MaskedConvAR
 from physml.models.generative.boltzmann import BernoulliRBM, GaussianBernoulliRBM
 from physml.models.generative.diffusion import DDPM
@@ -46,6 +47,7 @@ __all__ = [
     "DeepSetWavefunction",
     "GaussianBernoulliRBM",
     "GaussianBinaryRBM",
+    "GroupCNN",
     "HamiltonianNN",
     "InvariantScalarHNN",
     "JetImageCNN",
