@@ -187,7 +187,9 @@ class DoublePendulum(Task):
                 members.append(evaluate_member(model, system, data, config))
                 ctx.log(
                     f"member {k}: "
-                    + ", ".join(f"{n}={v:.3g}" for n, v in members[-1].items() if np.ndim(v) == 0)
+                    + ", ".join(
+                        f"{n}={v:.3g}" for n, v in members[-1].items() if isinstance(v, float)
+                    )
                 )
                 bar.advance()
         return summarise(members, system, data, config, ctx, LITERATURE)
