@@ -7,9 +7,9 @@ gravity (or any external) vector g of shape (batch, d), and returns dx/dt of sha
 - :class:`StateMLP`: an MLP from the flattened (x, g) to dx/dt (the baseline);
 - :class:`HamiltonianNN`: an MLP H(x, g) and Hamilton's equations dq/dt = dH/dp,
   dp/dt = -dH/dq (Greydanus, Dzamba & Yosinski, NeurIPS 2019);
-- :class:`LagrangianNN`: an MLP L(q, v, g) with v = p / m and the Euler-Lagrange
-  acceleration a = (d2L/dv2)^-1 (dL/dq - d2L/dv dq v) (Cranmer et al., arXiv:2003.04630;
-  non-finite where the learned d2L/dv2 is singular);
+- :class:`LagrangianNN`: L(q, v, g) = free kinetic term + an MLP, with v = p / m and
+  the Euler-Lagrange acceleration a = (d2L/dv2)^-1 (dL/dq - d2L/dv dq v) (Cranmer et
+  al., arXiv:2003.04630; non-finite where the learned d2L/dv2 is singular);
 - :class:`InvariantScalarHNN`: H an MLP of the dot products of {q_i, p_i, g} only, so H is
   O(d)-invariant and the vector field exactly O(d)-equivariant (Villar et al.,
   arXiv:2106.06610; Yao et al., arXiv:2110.03761).
@@ -96,7 +96,11 @@ class InvariantScalarHNN(_Hamiltonian):
 
 
 class LagrangianNN(_Field):
-    """L(q, v, g) an MLP; accelerations from the Euler-Lagrange equations (module docstring).
+    """L(q, v, g) = sum m_i |v_i|^2 / 2 + an MLP; accelerations from the Euler-Lagrange
+    equations (module docstring). The free-particle term keeps d2L/dv2 invertible at
+    initialisation (a random MLP alone gives a near-singular one and diverging first
+    steps; Cranmer et al. tune the initialisation instead); the MLP can still learn any
+    Lagrangian.
 
     Args:
         masses: one mass per body, to turn momenta into velocities (v = p / m) and
@@ -113,7 +117,9 @@ class LagrangianNN(_Field):
         self.net = MLP((2 * n_bodies + 1) * dim, hidden, 1, activation="tanh")
 
     def _lagrangian(self, z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        return self.net(torch.cat([z, g])).squeeze(-1)
+        v = z[self.n_bodies * self.dim :]
+        free = 0.5 * (self.masses.to(z.dtype).repeat_interleave(self.dim) * v * v).sum()
+        return free + self.net(torch.cat([z, g])).squeeze(-1)
 
     def forward(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         from torch.func import grad, jacfwd, vmap
