@@ -22,7 +22,9 @@ def test_tiny_run_reports_the_coefficients(tmp_path) -> None:
     m = record.metrics
     l1, l2 = m["lambda_1 (noise 0)"], m["lambda_2 (noise 0)"]
     assert l1.reference == 1.0 and l2.reference == pytest.approx(0.05) and l1.error > 0
-    assert 0.02 < l1.value < 2 and 0 < l2.value < 1, (l1, l2)  # moving from lambda_1 = 0
+    assert 0 < l1.value < 2 and 0 < l2.value < 1, (l1, l2)
+    ratio = m["lambda_2 / lambda_1 (noise 0)"]  # the identifiable combination
+    assert ratio.reference == pytest.approx(0.05) and ratio.value > 0 and ratio.error > 0
     assert (record.run_dir / "plots" / "solution.png").stat().st_size > 0
 
 
