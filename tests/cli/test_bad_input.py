@@ -470,6 +470,8 @@ def bad_values(annotation: object, constraints: tuple = ()) -> st.SearchStrategy
     if origin is typing.Literal:
         choices = typing.get_args(kind)
         return st.sampled_from(["no-such-choice", 12345, [choices[0]]])
+    if isinstance(kind, type) and issubclass(kind, pydantic.BaseModel):  # an item of a list
+        return st.sampled_from(["abc", 5, [1], {"no_such_key": 1}])
     if origin in (list, tuple):
         args = typing.get_args(kind)
         options = [st.sampled_from(["abc", 5, {"key": 1}])]
