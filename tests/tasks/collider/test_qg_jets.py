@@ -29,9 +29,7 @@ def test_multiplicity_is_suboptimal_with_splitting_functions(tmp_path) -> None:
 def _hanley_mcneil(auc: float, n_signal: int, n_background: int) -> float:
     """Hanley & McNeil's (1982) standard error of an AUC."""
     q1, q2 = auc / (2 - auc), 2 * auc * auc / (1 + auc)
-    variance = auc * (1 - auc) + (n_signal - 1) * (q1 - auc**2) + (n_background - 1) * (
-        q2 - auc**2
-    )
+    variance = auc * (1 - auc) + (n_signal - 1) * (q1 - auc**2) + (n_background - 1) * (q2 - auc**2)
     return (variance / (n_signal * n_background)) ** 0.5
 
 

@@ -4,8 +4,8 @@ coefficients (smooth nu = 0.1, clean data); refusals through the CLI."""
 from __future__ import annotations
 
 import pytest
-from pde_cli import assert_refused
 
+from cli_refusals import assert_refused, set_args
 from physml.tasks import run
 
 TINY = {
@@ -39,4 +39,4 @@ def test_tiny_run_recovers_the_coefficients(tmp_path) -> None:
     ],
 )
 def test_refusals(assignment, says, tmp_path) -> None:
-    assert_refused("burgers-inverse", assignment, says, tmp_path)
+    assert_refused(set_args("burgers-inverse", assignment), says, tmp_path)

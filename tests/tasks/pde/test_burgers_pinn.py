@@ -6,8 +6,8 @@ from __future__ import annotations
 import csv
 
 import pytest
-from pde_cli import assert_refused
 
+from cli_refusals import assert_refused, set_args
 from physml.tasks import run
 
 TINY = {
@@ -52,4 +52,4 @@ def test_tiny_run_against_the_exact_solution(tmp_path) -> None:
     ],
 )
 def test_refusals(assignment, says, tmp_path) -> None:
-    assert_refused("burgers-pinn", assignment, says, tmp_path)
+    assert_refused(set_args("burgers-pinn", assignment), says, tmp_path)

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pde_cli import assert_refused
 
+from cli_refusals import assert_refused, set_args
 from physml.tasks import run
 
 TINY = {
@@ -37,4 +37,4 @@ def test_tiny_run_reports_the_coefficients(tmp_path) -> None:
     ],
 )
 def test_refusals(assignment, says, tmp_path) -> None:
-    assert_refused("navier-stokes-inverse", assignment, says, tmp_path)
+    assert_refused(set_args("navier-stokes-inverse", assignment), says, tmp_path)

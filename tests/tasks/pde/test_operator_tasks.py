@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from typer.testing import CliRunner
 
+from cli_refusals import assert_refused
 from physml.cli.main import app
 from physml.tasks import run
 from physml.tasks.pde import burgers_operator
@@ -96,15 +97,6 @@ def test_relative_l2_is_the_norm_ratio() -> None:
     assert np.allclose(relative_l2(truth * 1.1, truth), [0.1, 0.1])
 
 
-def _refused(args: list[str], says: str, tmp_path) -> None:
-    out = tmp_path / "runs"
-    result = CliRunner().invoke(app, [*args, "--out", str(out)])
-    lines = result.stderr.strip().splitlines()
-    assert result.exit_code == 2, result.output
-    assert len(lines) == 1 and says in lines[0], lines
-    assert not out.exists()
-
-
 @pytest.mark.parametrize(
     ("args", "says"),
     [
@@ -118,7 +110,7 @@ def _refused(args: list[str], says: str, tmp_path) -> None:
     ],
 )
 def test_bad_settings_are_refused_in_one_line(args, says, tmp_path) -> None:
-    _refused(["run", *args], says, tmp_path)
+    assert_refused(["run", *args], says, tmp_path)
 
 
 class _Poisoned(nn.Module):

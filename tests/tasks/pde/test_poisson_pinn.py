@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from pde_cli import assert_refused
 
+from cli_refusals import assert_refused, set_args
 from physml.tasks import run
 
 TINY = {
@@ -34,4 +34,4 @@ def test_tiny_run_against_the_manufactured_solution(tmp_path) -> None:
     ],
 )
 def test_refusals(assignment, says, tmp_path) -> None:
-    assert_refused("poisson-pinn", assignment, says, tmp_path)
+    assert_refused(set_args("poisson-pinn", assignment), says, tmp_path)

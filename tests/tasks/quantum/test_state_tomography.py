@@ -4,8 +4,8 @@ through the CLI."""
 from __future__ import annotations
 
 import pytest
-from tests.tasks.timeseries.cli_refusals import assert_refused
 
+from cli_refusals import assert_refused
 from physml.tasks import run
 
 

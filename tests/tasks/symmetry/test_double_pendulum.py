@@ -4,15 +4,10 @@ than the non-equivariant MLP; refusals through the CLI."""
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-from physml.tasks import run
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "timeseries"))
 from cli_refusals import assert_refused
+from physml.tasks import run
 
 TINY = {
     "n_train_trajectories": 30,

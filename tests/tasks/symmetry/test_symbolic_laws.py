@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
 
-from physml.tasks import run
-
-sys.path.insert(0, str(Path(__file__).parents[1] / "timeseries"))
 from cli_refusals import assert_refused
+from physml.tasks import run
 
 
 def test_laws_recovered_exactly_beside_gplearn(tmp_path) -> None:

@@ -4,8 +4,8 @@ exact P_D, the bank and a network stay below it; refusals."""
 from __future__ import annotations
 
 import pytest
-from cli_refusals import assert_refused
 
+from cli_refusals import assert_refused
 from physml.tasks import run
 from physml.testing import assert_matches_exact
 

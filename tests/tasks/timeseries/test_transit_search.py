@@ -4,8 +4,8 @@ exact P_D, no detector beats it, BLS and a network are measured beside it; refus
 from __future__ import annotations
 
 import pytest
-from cli_refusals import assert_refused
 
+from cli_refusals import assert_refused
 from physml.tasks import run
 from physml.testing import assert_matches_exact
 

@@ -9,6 +9,11 @@ from typer.testing import CliRunner
 from physml.cli.main import app
 
 
+def set_args(task: str, assignments: list[str]) -> list[str]:
+    """``run TASK --set A --set B ...``"""
+    return ["run", task, *(arg for item in assignments for arg in ("--set", item))]
+
+
 def assert_refused(args: list[str], says: str, tmp_path: Path) -> None:
     out = tmp_path / "runs"
     result = CliRunner().invoke(app, [*args, "--out", str(out)])
