@@ -100,7 +100,7 @@ class Metric:
 
     @property
     def gap_kind(self) -> Literal["relative", "absolute"] | None:
-        """"relative" or "absolute" (a reference of 0), None without a reference."""
+        """ "relative" or "absolute" (a reference of 0), None without a reference."""
         return None if self.gap is None else gap_kind(self.reference)
 
     @property

@@ -123,9 +123,7 @@ def _check_weights(weights, n: int) -> np.ndarray:
     return weights
 
 
-def resample_counts(
-    n: int, n_resamples: int, seed, *, strata=None, batch: int | None = None
-):
+def resample_counts(n: int, n_resamples: int, seed, *, strata=None, batch: int | None = None):
     """Multiplicities of bootstrap resamples, in batches.
 
     Args:

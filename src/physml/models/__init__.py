@@ -9,6 +9,7 @@ Wavefunctions return log|psi| of a batch: continuous ones take (batch, n_particl
 coordinates, spin ones (batch, n_sites) configurations of +1/-1.
 """
 
+from physml.models.autoencoders import EnsembleAutoencoder
 from physml.models.dynamics import HamiltonianNN, InvariantScalarHNN, LagrangianNN, StateMLP
 from physml.models.equivariant import GroupCNN
 from physml.models.generative.autoregressive import MADE, MaskedConvAR
@@ -32,6 +33,7 @@ from physml.models.wavefunctions.jastrow import PadeJastrow, SimpleJastrow
 from physml.models.wavefunctions.product_wavefunction import ProductWavefunction
 from physml.models.wavefunctions.slater import SlaterDeterminant
 from physml.models.wavefunctions.spin_nqs import SpinFeedForward, SpinRBM, SymmetricSpinRBM
+from physml.models.wide import EnsembleMLP
 
 __all__ = [
     "DDPM",
@@ -45,6 +47,8 @@ __all__ = [
     "ConvNet1d",
     "DeepONet",
     "DeepSetWavefunction",
+    "EnsembleAutoencoder",
+    "EnsembleMLP",
     "GaussianBernoulliRBM",
     "GaussianBinaryRBM",
     "GroupCNN",

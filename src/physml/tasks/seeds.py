@@ -65,7 +65,7 @@ class Stream(enum.IntEnum):
     NS_OPERATOR = 86  #: navier-stokes-operator initial vorticities
     PARAM_FIT = 87  #: param-fit-autodiff true parameters and observation noise, per seed
     OPERATORS_BENCH = 88  #: bench operators: the data its fits run on
-    INIT_NETWORKS = 91  #: init-criticality networks at initialisation, per (activation, init, width)
+    INIT_NETWORKS = 91  #: init-criticality networks at initialisation, per (activation, init, n)
     INIT_TRAINED = 92  #: init-criticality trained ensembles, per (width, depth)
     DIMENSION_DATA = 93  #: data-dimension manifold points, jets and classifier seeds
     MANIFOLD_DATA = 94  #: manifold-autoencoder points and autoencoder seeds

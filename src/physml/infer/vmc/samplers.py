@@ -329,9 +329,7 @@ class ContinuousMetropolis:
             if self.proposal == "gaussian":
                 proposal = x + self.step * noise
             else:
-                proposal = x + self.step * (
-                    torch.rand(x.shape, **on_device) - 0.5
-                )
+                proposal = x + self.step * (torch.rand(x.shape, **on_device) - 0.5)
             with torch.no_grad():
                 new_logp = log_psi(proposal)
             log_ratio = 2.0 * (new_logp - logp)
