@@ -31,6 +31,20 @@ def test_list_shows_tasks_methods_and_references() -> None:
         assert task in result.output
 
 
+def test_list_names_every_task_and_narrows_to_fit(monkeypatch) -> None:
+    from physml.cli import main
+    from physml.tasks import TASKS
+
+    wide = runner.invoke(app, ["list"]).output
+    assert all(name in wide for name in TASKS) and "Onsager" in wide
+    monkeypatch.setattr(main.console, "width", 80)
+    narrow = runner.invoke(app, ["list"]).output
+    assert all(name in narrow for name in TASKS) and "cnn*" in narrow
+    assert "2.26919" in narrow and "Onsager" not in narrow
+    assert "sources of the references: a terminal of 140 columns" in narrow
+    assert max(len(line) for line in narrow.splitlines()) <= 80
+
+
 def test_list_does_not_import_torch_or_lightning() -> None:
     code = (
         "import sys; from physml.cli.main import app; from physml.tasks import TASKS; "

@@ -37,6 +37,9 @@ app = typer.Typer(
 console = Console()
 errors = Console(stderr=True)
 
+WIDE_LIST = 140
+"""Console width from which ``physml list`` shows where each reference comes from."""
+
 BENCHMARKS = {
     "anomaly": "physml.bench.anomaly",
     "generative": "physml.bench.generative",
@@ -91,16 +94,21 @@ def list_tasks() -> None:
     """List the tasks, their methods (* = default) and their references."""
     from physml.tasks.registry import TASKS
 
+    wide = console.width >= WIDE_LIST
     table = Table(title="physml tasks", title_justify="left")
     table.add_column("task", no_wrap=True)
-    for column in ("methods", "reference", "source", "what"):
+    for column in (
+        ("methods", "reference", "source", "what") if wide else ("methods", "reference", "what")
+    ):
         table.add_column(column, overflow="fold")
     for task in TASKS.values():
         methods = ", ".join(m + ("*" if m == task.default_method else "") for m in task.methods)
         ref = task.reference
         value = ref.name if ref.value is None else f"{ref.name} = {ref.value:.6g} {ref.unit}"
-        table.add_row(task.name, methods, value, ref.source, task.summary)
+        table.add_row(task.name, methods, value, *((ref.source,) if wide else ()), task.summary)
     console.print(table)
+    if not wide:
+        console.print(f"(the sources of the references: a terminal of {WIDE_LIST} columns or more)")
 
 
 @app.command()
