@@ -36,8 +36,7 @@ import torch
 from physml.sim.pde.spectral_stepping import (
     check_cfl,
     dealias_mask,
-    etdrk4_coefficients,
-    etdrk4_step,
+    etdrk4_snapshots,
     wavenumbers,
 )
 
@@ -96,18 +95,9 @@ def solve(
         u = torch.fft.irfft(v * mask, n=size)
         return ik_half * torch.fft.rfft(u * u)
 
-    v = torch.fft.rfft(batch.to(torch.float64))
-    out, t, coefficients = [], 0.0, {}
-    for t_out in times:
-        if not t_out > t:
-            raise ValueError(f"times must increase from 0, got {list(times)}")
-        n_steps = max(1, math.ceil((t_out - t) / dt - 1e-9))
-        h = (t_out - t) / n_steps
-        if h not in coefficients:
-            coefficients[h] = etdrk4_coefficients(linear, h)
-        for _ in range(n_steps):
-            v = etdrk4_step(v, coefficients[h], nonlinear)
-        t = t_out
+    out = []
+    v0 = torch.fft.rfft(batch.to(torch.float64))
+    for t_out, v in etdrk4_snapshots(v0, times, dt, linear, nonlinear):
         u = torch.fft.irfft(v, n=size)
         if not bool(torch.isfinite(u.detach()).all()):
             raise FloatingPointError(

@@ -31,8 +31,7 @@ import torch
 from physml.sim.pde.spectral_stepping import (
     check_cfl,
     dealias_mask,
-    etdrk4_coefficients,
-    etdrk4_step,
+    etdrk4_snapshots,
     wavenumbers,
 )
 
@@ -153,18 +152,9 @@ def solve(
         advection = -torch.fft.rfft2(ux * wx + uy * wy) * mask
         return advection if source is None else advection + source
 
-    w = torch.fft.rfft2(batch.to(torch.float64))
-    out, t, coefficients = [], 0.0, {}
-    for t_out in times:
-        if not t_out > t:
-            raise ValueError(f"times must increase from 0, got {list(times)}")
-        n_steps = max(1, math.ceil((t_out - t) / dt - 1e-9))
-        h = (t_out - t) / n_steps
-        if h not in coefficients:
-            coefficients[h] = etdrk4_coefficients(linear, h)
-        for _ in range(n_steps):
-            w = etdrk4_step(w, coefficients[h], nonlinear)
-        t = t_out
+    out = []
+    w0 = torch.fft.rfft2(batch.to(torch.float64))
+    for t_out, w in etdrk4_snapshots(w0, times, dt, linear, nonlinear):
         omega = torch.fft.irfft2(w, s=(size, size))
         if not bool(torch.isfinite(omega.detach()).all()):
             raise FloatingPointError(

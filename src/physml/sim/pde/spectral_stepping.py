@@ -32,6 +32,7 @@ __all__ = [
     "check_cfl",
     "dealias_mask",
     "etdrk4_coefficients",
+    "etdrk4_snapshots",
     "etdrk4_step",
     "gaussian_random_field",
     "random_field_std",
@@ -103,6 +104,29 @@ def etdrk4_step(
     cc = c["E2"] * a + c["Q"] * (2 * nb - nv)
     nc = nonlinear(cc)
     return c["E"] * v + nv * c["f1"] + 2 * (na + nb) * c["f2"] + nc * c["f3"]
+
+
+def etdrk4_snapshots(
+    v: torch.Tensor,
+    times,
+    dt: float,
+    linear: torch.Tensor,
+    nonlinear: Callable[[torch.Tensor], torch.Tensor],
+):
+    """Step v_t = L v + N(v) from t = 0 by ETDRK4 and yield ``(t_out, v)`` at each of the
+    increasing output ``times``; each interval is cut into equal steps of at most ``dt``."""
+    t, coefficients = 0.0, {}
+    for t_out in times:
+        if not t_out > t:
+            raise ValueError(f"times must increase from 0, got {list(times)}")
+        n_steps = max(1, math.ceil((t_out - t) / dt - 1e-9))
+        h = (t_out - t) / n_steps
+        if h not in coefficients:
+            coefficients[h] = etdrk4_coefficients(linear, h)
+        for _ in range(n_steps):
+            v = etdrk4_step(v, coefficients[h], nonlinear)
+        t = t_out
+        yield t_out, v
 
 
 def check_cfl(max_speed: float, dt: float, dx: float, *, what: str = "max|u|") -> None:
