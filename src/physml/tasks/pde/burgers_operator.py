@@ -40,6 +40,7 @@ from physml.tasks.base import Method, Reference, RunContext, Task
 from physml.tasks.pde.operator_learning import (
     DeepONetSettings,
     FNOSettings,
+    check_sizes,
     fit_operator,
     judge_members,
     plot_history,
@@ -148,15 +149,7 @@ class BurgersOperator(Task):
         from physml.sim.pde import spectral_burgers
         from physml.sim.pde.spectral_stepping import random_field_std
 
-        if config.solver_size % (2 * config.train_size):
-            raise ConfigError(
-                f"solver_size={config.solver_size} must be a multiple of 2 x train_size = "
-                f"{2 * config.train_size} (the data at both resolutions are subsampled from it)"
-            )
-        if config.n_validation >= config.n_train:
-            raise ConfigError(
-                f"n_validation={config.n_validation} must be below n_train={config.n_train}"
-            )
+        check_sizes(config)
         std = random_field_std(
             config.solver_size, dim=1, alpha=config.alpha, tau=config.tau, sigma=config.sigma
         )

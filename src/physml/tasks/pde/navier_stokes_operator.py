@@ -36,6 +36,7 @@ from physml.metrics import Metric
 from physml.tasks.base import Method, Reference, RunContext, Task
 from physml.tasks.pde.operator_learning import (
     FNOSettings,
+    check_sizes,
     fit_operator,
     judge_members,
     plot_history,
@@ -123,15 +124,7 @@ class NavierStokesOperator(Task):
     def check(self, config: Any) -> None:
         from physml.sim.pde import spectral_navier_stokes as ns
 
-        if config.solver_size % (2 * config.train_size):
-            raise ConfigError(
-                f"solver_size={config.solver_size} must be a multiple of 2 x train_size = "
-                f"{2 * config.train_size} (the data at both resolutions are subsampled from it)"
-            )
-        if config.n_validation >= config.n_train:
-            raise ConfigError(
-                f"n_validation={config.n_validation} must be below n_train={config.n_train}"
-            )
+        check_sizes(config)
         size = config.solver_size
         speed = (
             SPEED_SIGMAS

@@ -22,6 +22,7 @@ from typing import Any
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from physml.config import ConfigError
 from physml.metrics import Metric, bootstrap
 from physml.tasks.base import MAX_WIDTH, RunContext, Widths
 from physml.tasks.seeds import N_RESAMPLES, bootstrap_seed, member_seeds
@@ -29,6 +30,7 @@ from physml.tasks.seeds import N_RESAMPLES, bootstrap_seed, member_seeds
 __all__ = [
     "DeepONetSettings",
     "FNOSettings",
+    "check_sizes",
     "error_metrics",
     "fit_operator",
     "judge_members",
@@ -57,6 +59,20 @@ class DeepONetSettings(BaseModel):
     hidden: Widths = Field([128, 128], min_length=1, description="hidden widths of both nets")
     n_basis: int = Field(64, ge=1, le=MAX_WIDTH, description="products summed, p")
     n_members: int = Field(1, ge=1, le=32, description="independently seeded networks")
+
+
+def check_sizes(config: Any) -> None:
+    """Refuse a solver grid the training and doubled test grids cannot be subsampled from,
+    and a validation split as large as the training set."""
+    if config.solver_size % (2 * config.train_size):
+        raise ConfigError(
+            f"solver_size={config.solver_size} must be a multiple of 2 x train_size = "
+            f"{2 * config.train_size} (the data at both resolutions are subsampled from it)"
+        )
+    if config.n_validation >= config.n_train:
+        raise ConfigError(
+            f"n_validation={config.n_validation} must be below n_train={config.n_train}"
+        )
 
 
 def standardised(net: Any, inputs: np.ndarray, targets: np.ndarray) -> Any:
