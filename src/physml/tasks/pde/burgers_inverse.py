@@ -32,7 +32,13 @@ from physml.tasks.pde.pinn_fits import (
 )
 from physml.tasks.seeds import Stream, generator
 
-__all__ = ["BurgersInverse", "BurgersInverseSettings", "coefficient_metrics", "noisy"]
+__all__ = [
+    "BurgersInverse",
+    "BurgersInverseSettings",
+    "coefficient_metrics",
+    "fit_noise_level",
+    "noisy",
+]
 
 
 class BurgersInverseSettings(BaseModel):
@@ -62,6 +68,27 @@ def coefficient_metrics(fits, truth: dict[str, float], tag: str, n_members: int)
             100 * np.abs(values / true - 1), 0.0, "%", source
         )
     return metrics
+
+
+def fit_noise_level(config, ctx: RunContext, make, points, key: int, level: float, truth):
+    """Train the seeded members on the data of one noise level (``make(dtype)`` builds the
+    problem); returns the fits, their log rows and :func:`coefficient_metrics`."""
+
+    def evaluate(field) -> dict[str, float]:
+        return {k: float(v) for k, v in field.problem.coefficients().items()}
+
+    fits, rows = train_members(
+        config,
+        ctx,
+        make,
+        config.n_collocation,
+        evaluate,
+        n_members=config.n_members,
+        extra_points=points,
+        key=key,
+        label={"noise": level},
+    )
+    return fits, rows, coefficient_metrics(fits, truth, f" (noise {level:g})", config.n_members)
 
 
 class BurgersInverse(Task):
@@ -105,23 +132,10 @@ class BurgersInverse(Task):
                     torch.from_numpy(z).to(dtype), torch.from_numpy(u[:, None]).to(dtype)
                 )
 
-            def evaluate(field) -> dict[str, float]:
-                return {k: float(v) for k, v in field.problem.coefficients().items()}
-
-            fits, rows = train_members(
-                config,
-                ctx,
-                make,
-                config.n_collocation,
-                evaluate,
-                n_members=config.n_members,
-                extra_points=z,
-                key=key,
-                label={"noise": level},
-            )
+            fits, rows, found = fit_noise_level(config, ctx, make, z, key, level, truth)
             all_rows += rows
             first = first or fits
-            metrics |= coefficient_metrics(fits, truth, f" (noise {level:g})", config.n_members)
+            metrics |= found
         write_log(ctx, all_rows)
         plot_losses(ctx, first, "lambda_1")
         plot_solution(ctx, first[0].field, config.nu)

@@ -23,14 +23,13 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from physml.metrics import Metric
 from physml.tasks.base import Reference, RunContext, Task
-from physml.tasks.pde.burgers_inverse import coefficient_metrics, noisy
+from physml.tasks.pde.burgers_inverse import fit_noise_level, noisy
 from physml.tasks.pde.pinn_fits import (
     check_collocation,
     member_metric,
     pinn_method,
     plot_field,
     plot_losses,
-    train_members,
     write_log,
 )
 from physml.tasks.seeds import Stream, generator
@@ -100,23 +99,10 @@ class NavierStokesInverse(Task):
                     UPPER,
                 )
 
-            def evaluate(field) -> dict[str, float]:
-                return {k: float(c) for k, c in field.problem.coefficients().items()}
-
-            fits, rows = train_members(
-                config,
-                ctx,
-                make,
-                config.n_collocation,
-                evaluate,
-                n_members=config.n_members,
-                extra_points=z,
-                key=key,
-                label={"noise": level},
-            )
+            fits, rows, found = fit_noise_level(config, ctx, make, z, key, level, truth)
             all_rows += rows
             first = first or fits
-            metrics |= coefficient_metrics(fits, truth, f" (noise {level:g})", config.n_members)
+            metrics |= found
             ratios = [
                 c["lambda_2"] / c["lambda_1"]
                 for c in (f.field.problem.coefficients() for f in fits)
