@@ -29,7 +29,7 @@ from physml.tasks.pde.pinn_fits import (
     write_log,
 )
 
-__all__ = ["BurgersPinn", "BurgersPinnSettings", "relative_l2"]
+__all__ = ["BurgersPinn", "BurgersPinnSettings", "on_grid", "relative_l2"]
 
 NU_RAISSI = 0.01 / math.pi
 """Raissi et al.'s viscosity (as :data:`physml.sim.pde.burgers_exact.NU_RAISSI`, which
@@ -47,6 +47,15 @@ class BurgersPinnSettings(BaseModel):
     n_members: int = Field(2, ge=1, le=64, description="independently seeded fits")
     grid_t: int = Field(101, ge=2, le=4096, description="evaluation grid: times")
     grid_x: int = Field(256, ge=2, le=65_536, description="evaluation grid: positions")
+
+
+def on_grid(field, grid, shape):
+    """The network ``field`` at the ``grid`` points (n, d), reshaped to ``shape``, float64,
+    without gradients."""
+    import torch
+
+    with torch.no_grad():
+        return field(grid.to(next(field.parameters()))).reshape(shape).double()
 
 
 def relative_l2(predicted, exact) -> float:
@@ -112,8 +121,7 @@ class BurgersPinn(Task):
         grid = torch.stack(torch.meshgrid(t, x, indexing="ij"), -1).reshape(-1, 2)
 
         def predict(field) -> torch.Tensor:
-            with torch.no_grad():
-                return field(grid.to(next(field.parameters()))).reshape(exact.shape).double()
+            return on_grid(field, grid, exact.shape)
 
         def evaluate(field) -> dict[str, float]:
             return {"rel_l2": relative_l2(predict(field), exact)}
