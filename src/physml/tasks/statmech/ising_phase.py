@@ -24,7 +24,7 @@ import numpy as np
 from pydantic import Field
 
 from physml.metrics import Metric, ensemble_std, finite_size_extrapolation
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import Method, RunContext, Task
 from physml.tasks.seeds import bootstrap_seed
 from physml.tasks.statmech.ising_phase_classifiers import (
     CNNSettings,
@@ -35,6 +35,7 @@ from physml.tasks.statmech.ising_phase_classifiers import (
     train,
 )
 from physml.tasks.statmech.ising_phase_data import (
+    ONSAGER_REFERENCE,
     ONSAGER_TC,
     TEMPERATURE_UNIT,
     IsingSamplesSettings,
@@ -97,9 +98,7 @@ _TRAIN_PRESETS = {
 class IsingPhase(Task):
     name = "ising-phase"
     summary = "ferromagnetic transition of the 2D Ising model learned from raw spins"
-    reference = Reference(
-        "T_c", float(ONSAGER_TC), TEMPERATURE_UNIT, "Onsager (1944): T_c = 2/ln(1+sqrt 2)"
-    )
+    reference = ONSAGER_REFERENCE
     settings = IsingPhaseSettings
     methods = {
         "logistic": Method(

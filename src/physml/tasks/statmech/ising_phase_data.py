@@ -20,10 +20,11 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from physml.metrics import Metric
-from physml.tasks.base import RunContext
+from physml.tasks.base import Reference, RunContext
 from physml.tasks.seeds import Stream, seed_sequence
 
 __all__ = [
+    "ONSAGER_REFERENCE",
     "ONSAGER_TC",
     "TEMPERATURE_UNIT",
     "IsingSamplesSettings",
@@ -36,6 +37,10 @@ __all__ = [
 
 ONSAGER_TC = 2.0 / np.log1p(np.sqrt(2.0))
 TEMPERATURE_UNIT = "J/k_B"
+ONSAGER_REFERENCE = Reference(
+    "T_c", float(ONSAGER_TC), TEMPERATURE_UNIT, "Onsager (1944): T_c = 2/ln(1+sqrt 2)"
+)
+"""The headline reference of both Ising-transition tasks."""
 
 
 class IsingSamplesSettings(BaseModel):

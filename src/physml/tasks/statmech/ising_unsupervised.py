@@ -32,9 +32,10 @@ import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
 from physml.metrics import Estimate, Metric, bootstrap, crossing_point
-from physml.tasks.base import Method, Reference, RunContext, Task
+from physml.tasks.base import Method, RunContext, Task
 from physml.tasks.seeds import N_RESAMPLES, Stream, bootstrap_seed, generator, seed_sequence
 from physml.tasks.statmech.ising_phase_data import (
+    ONSAGER_REFERENCE,
     ONSAGER_TC,
     TEMPERATURE_UNIT,
     IsingSamplesSettings,
@@ -103,9 +104,7 @@ def _binder_window(small: np.ndarray, large: np.ndarray) -> np.ndarray:
 class IsingUnsupervised(Task):
     name = "ising-unsupervised"
     summary = "2D Ising phases without labels: PCA, clustering, t-SNE, learning by confusion"
-    reference = Reference(
-        "T_c", float(ONSAGER_TC), TEMPERATURE_UNIT, "Onsager (1944): T_c = 2/ln(1+sqrt 2)"
-    )
+    reference = ONSAGER_REFERENCE
     settings = IsingUnsupervisedSettings
     methods = {
         "confusion": Method(
