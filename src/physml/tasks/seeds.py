@@ -78,6 +78,11 @@ class Stream(enum.IntEnum):
     PENDULUM_DATA = 101  #: double-pendulum initial conditions (0: training, 1: test)
     PENDULUM_ROTATIONS = 102  #: double-pendulum random O(d) matrices of the equivariance test
     SYMMETRY_BENCH = 103  #: bench symmetry: the lens systems its timings render
+    UQ_TRAJECTORIES = 131  #: uq-regression damped-oscillator trajectories (0 train, 1 val, 2 test)
+    UQ_NETWORKS = 132  #: uq-regression network initialisations and HMC chains, per member/chain
+    GP_DESIGN = 133  #: gp-emulator design points (random design, held-out runs, candidates)
+    GP_RESTARTS = 134  #: gp-emulator and nuclear-masses marginal-likelihood optimiser restarts
+    GP_BENCH = 135  #: bench gp: the data its timings run on
 
 
 def seed_sequence(seed: int, stream: Stream, *keys: int) -> np.random.SeedSequence:
