@@ -1,17 +1,26 @@
-"""Group convolutions for the symmetries of the square pixel grid (Cohen & Welling 2016).
+"""Group convolutions for rotations and reflections of the pixel grid (Cohen & Welling 2016).
 
-The group is C4 (rotations by multiples of 90 degrees) or D4 (with reflections); both act
-exactly on a square grid (``torch.rot90``, ``torch.flip``), so the networks are exactly
-equivariant. An element (m, r) acts on an image as rot90^r(flip^m(image)). Feature maps of
-a group network have shape (batch, channels, |G|, H, W): the lifting convolution turns an
-image into one, the group convolution maps one to another, and pooling over the group axis
-and the pixels gives an invariant.
+The group is C_N (rotations by multiples of 360/N degrees) or D_N (with reflections), for
+N = 4 or 8. An element (m, r) acts on an image as rotation by r 360/N degrees after a
+reflection x -> -x when m = 1; products follow (m1, r1)(m2, r2) = (m1 + m2 mod 2,
+r1 + (-1)^m1 r2 mod N). Feature maps of a group network have shape
+(batch, channels, |G|, H, W): the lifting convolution turns an image into one, the group
+convolution maps one to another, and pooling over the group axis and the pixels gives an
+invariant.
 
 For a group element u acting on a feature map f by (u.f)(x, g) = f(u^-1 x, u^-1 g), the
 layers commute with u: each output element h uses the filter transformed by h, with its
 group axis permuted by h^-1 (tested with :func:`physml.testing.assert_equivariant`).
-C8 and D8 need rotations by 45 degrees, which do not map the pixel grid onto itself; they
-are not implemented.
+
+Exactness: only rotations by 90 degrees and reflections map the square grid onto itself
+(``torch.rot90``, ``torch.flip``), so C4 and D4 networks are exactly equivariant. No
+rotation by 45 degrees maps pixels onto pixels, so C8 and D8 filters are rotated by 45
+degrees by bilinear interpolation (:func:`~physml.models.equivariant.rotations.
+filter_rotation`, on a disk-masked filter so that the support survives the turn) and by
+90 degrees exactly: the transform of element r is rot90^(r // 2) after the interpolated
+turn when r is odd. C8 and D8 networks are therefore exactly equivariant under their C4
+and D4 subgroups and approximately (to the interpolation error of filter and image)
+under odd multiples of 45 degrees.
 """
 
 from __future__ import annotations
@@ -23,29 +32,42 @@ from collections.abc import Sequence
 import torch
 from torch import nn
 
-__all__ = ["GroupCNN", "GroupConv", "LiftingConv", "act", "square_group"]
+from physml.models.equivariant.rotations import disk_mask, filter_rotation
+
+__all__ = ["GROUPS", "GroupCNN", "GroupConv", "LiftingConv", "act", "planar_group"]
+
+GROUPS = ("C4", "D4", "C8", "D8")
+"""The groups the layers implement: C4 and D4 exactly, C8 and D8 with 45-degree turns
+interpolated (module docstring)."""
 
 
 def act(element: tuple[int, int], image: torch.Tensor) -> torch.Tensor:
-    """rot90^r(flip^m(image)) over the last two axes, element = (m, r)."""
+    """rot90^r(flip^m(image)) over the last two axes, element = (m, r): the exact action of
+    C4 / D4 on square images and filters."""
     m, r = element
     if m:
         image = torch.flip(image, dims=(-1,))
     return torch.rot90(image, r, dims=(-2, -1))
 
 
-def square_group(name: str) -> tuple[list[tuple[int, int]], list[list[int]], list[int]]:
-    """Elements, Cayley table (table[a][b] = index of a.b) and inverses of "C4" or "D4"."""
-    if name not in ("C4", "D4"):
-        raise ValueError(f"group={name!r} is not allowed: C4 or D4 (exact on a square grid)")
-    elements = [(m, r) for m in range(2 if name == "D4" else 1) for r in range(4)]
-    probe = torch.arange(9.0).reshape(3, 3)  # no symmetry of its own: elements act distinctly
-    images = [act(e, probe) for e in elements]
+def planar_group(name: str) -> tuple[list[tuple[int, int]], list[list[int]], list[int]]:
+    """Elements (m, r), Cayley table (table[a][b] = index of a.b) and inverses of "C4",
+    "D4", "C8" or "D8" (module docstring for the product)."""
+    if name not in GROUPS:
+        raise ValueError(
+            f"group={name!r} is not allowed: C4 or D4 (exact on the square pixel grid), C8 "
+            "or D8 (exact on their C4 / D4 subgroup, 45-degree turns interpolated); other "
+            "rotation orders do not divide the grid's 90-degree symmetry"
+        )
+    n = int(name[1:])
+    elements = [(m, r) for m in range(2 if name[0] == "D" else 1) for r in range(n)]
 
-    def index(image: torch.Tensor) -> int:
-        return next(k for k, other in enumerate(images) if torch.equal(other, image))
+    def product(a: tuple[int, int], b: tuple[int, int]) -> int:
+        m = (a[0] + b[0]) % 2
+        r = (a[1] + (-1) ** a[0] * b[1]) % n
+        return elements.index((m, r))
 
-    table = [[index(act(a, act(b, probe))) for b in elements] for a in elements]
+    table = [[product(a, b) for b in elements] for a in elements]
     inverse = [row.index(0) for row in table]
     return elements, table, inverse
 
@@ -55,7 +77,8 @@ class _GroupLayer(nn.Module):
         super().__init__()
         if kernel_size < 1 or kernel_size % 2 == 0:
             raise ValueError(f"kernel_size={kernel_size} is not allowed: odd (centred filters)")
-        self.elements, table, inverse = square_group(group)
+        self.elements, table, inverse = planar_group(group)
+        self.order = int(group[1:])
         # permutation[h][g] = index of h^-1 g: the group axis of filter h
         self.register_buffer(
             "permutation",
@@ -65,6 +88,26 @@ class _GroupLayer(nn.Module):
             persistent=False,
         )
         self.padding = kernel_size // 2
+        k = kernel_size
+        eighth = self.order == 8
+        self.register_buffer(
+            "support", disk_mask(k) if eighth else torch.ones(k, k), persistent=False
+        )
+        self.register_buffer(
+            "turn45", filter_rotation(k, math.pi / 4).float() if eighth else None, persistent=False
+        )
+
+    def transform(self, element: tuple[int, int], weight: torch.Tensor) -> torch.Tensor:
+        """Filters (..., k, k) transformed by ``element`` (exact for C4 / D4 elements)."""
+        m, r = element
+        if self.order == 4:
+            return act(element, weight)
+        weight = torch.flip(weight, dims=(-1,)) if m else weight
+        if r % 2:
+            k = weight.shape[-1]
+            turned = weight.flatten(-2) @ self.turn45.to(weight.dtype).T
+            weight = turned.unflatten(-1, (k, k))
+        return torch.rot90(weight, r // 2, dims=(-2, -1))
 
     @staticmethod
     def _check(x: torch.Tensor) -> None:
@@ -87,7 +130,8 @@ class LiftingConv(_GroupLayer):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check(x)
-        filters = torch.stack([act(h, self.weight) for h in self.elements], dim=1)
+        weight = self.weight * self.support.to(self.weight.dtype)
+        filters = torch.stack([self.transform(h, weight) for h in self.elements], dim=1)
         c_out, n = filters.shape[:2]
         out = nn.functional.conv2d(x, filters.flatten(0, 1), padding=self.padding)
         out = out.unflatten(1, (c_out, n))
@@ -108,8 +152,12 @@ class GroupConv(_GroupLayer):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check(x)
+        weight = self.weight * self.support.to(self.weight.dtype)
         filters = torch.stack(
-            [act(h, self.weight[:, :, self.permutation[k]]) for k, h in enumerate(self.elements)],
+            [
+                self.transform(h, weight[:, :, self.permutation[k]])
+                for k, h in enumerate(self.elements)
+            ],
             dim=1,
         )  # (c_out, |G|_out, c_in, |G|_in, k, k)
         c_out, n = filters.shape[:2]
@@ -120,8 +168,13 @@ class GroupConv(_GroupLayer):
 
 
 class GroupCNN(nn.Module):
-    """Lifting convolution, group convolutions with ReLU, pooling over the group and the
-    pixels (an exactly invariant feature vector), and a linear classifier.
+    """Lifting convolution, group convolutions with ReLU and 2x2 average pooling between
+    them, pooling over the group and the pixels (an invariant feature vector: exactly for
+    C4 / D4 and the C4 / D4 subgroups of C8 / D8), and a linear classifier.
+
+    Args:
+        kernel_size: side of the lifting filters (odd).
+        group_kernel_size: side of the group-convolution filters (odd); None: kernel_size.
 
     Shapes: images (batch, c_in, H, W) with H = W -> logits (batch, n_classes).
     """
@@ -133,13 +186,15 @@ class GroupCNN(nn.Module):
         n_classes: int = 3,
         group: str = "D4",
         kernel_size: int = 5,
+        group_kernel_size: int | None = None,
     ) -> None:
         super().__init__()
         if not channels:
             raise ValueError("channels=[] is not allowed: at least one layer")
         layers: list[nn.Module] = [LiftingConv(c_in, channels[0], kernel_size, group)]
+        inner = kernel_size if group_kernel_size is None else group_kernel_size
         for a, b in itertools.pairwise(channels):
-            layers.append(GroupConv(a, b, kernel_size, group))
+            layers.append(GroupConv(a, b, inner, group))
         self.layers = nn.ModuleList(layers)
         self.head = nn.Linear(channels[-1], n_classes)
 
