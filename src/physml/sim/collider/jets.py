@@ -148,6 +148,7 @@ __all__ = [
     "mean_multiplicity",
     "multiplicity_auc",
     "sample",
+    "shower_partons",
     "splitting_function",
 ]
 
@@ -326,6 +327,30 @@ def sample(n_jets: int, *, flavour: str, seed, shower: Shower | None = None) -> 
     padded = [np.take_along_axis(a, order, axis=1) for a in padded]
     is_quark = np.full(n_jets, flavour == "quark")
     return _build(hard, *padded, emission_mask, is_quark, shower)
+
+
+def shower_partons(pt, eta, phi, *, flavour: str, seed, shower=None, max_angle=None) -> Jets:
+    """Jets showered off given partons (the prongs of a decay, a dijet's partons).
+
+    Each parton at (``pt`` GeV, ``eta``, ``phi``) gets the emissions of :func:`sample`
+    (``shower``'s pT window is not used); emissions wider than ``max_angle`` (per parton,
+    angular ordering inside a colour singlet) are dropped, which leaves the Poisson process
+    restricted to the narrower cone. The hard parton keeps ``pt / (1 + sum z)``, so each
+    jet's scalar pT is its parton's.
+
+    Shapes:
+        pt, eta, phi, max_angle: (n,) -> :class:`Jets` of n jets.
+    """
+    pt = np.asarray(pt, dtype=float)
+    latent = sample(len(pt), flavour=flavour, seed=seed, shower=shower)
+    emitted = latent.mask[:, 1:]
+    if max_angle is not None:
+        emitted = emitted & (latent.theta <= np.asarray(max_angle, dtype=float)[:, None])
+    z, theta, azimuth = (
+        np.where(emitted, a, 0.0) for a in (latent.z, latent.theta, latent.azimuth)
+    )
+    hard = np.stack([pt / (1.0 + z.sum(axis=1)), np.asarray(eta), np.asarray(phi)], axis=1)
+    return _build(hard, z, theta, azimuth, emitted, latent.is_quark, latent.shower)
 
 
 def from_constituents(constituents, mask, *, shower: Shower | None = None, is_quark=None) -> Jets:

@@ -422,13 +422,15 @@ def _shower_prongs(partons: np.ndarray, settings: TopShower, rng: np.random.Gene
     shower = settings.prong_shower
     prongs = []
     for k in range(3):
-        latent = jets.sample(n, flavour="quark", seed=rng, shower=shower)
-        emitted = latent.mask[:, 1:] & (latent.theta <= limit[:, k : k + 1])
-        z, theta, azimuth = (
-            np.where(emitted, a, 0.0) for a in (latent.z, latent.theta, latent.azimuth)
+        built = jets.shower_partons(
+            pt[:, k],
+            eta[:, k],
+            phi[:, k],
+            flavour="quark",
+            seed=rng,
+            shower=shower,
+            max_angle=limit[:, k],
         )
-        hard = np.stack([pt[:, k] / (1.0 + z.sum(axis=1)), eta[:, k], phi[:, k]], axis=1)
-        built = jets._build(hard, z, theta, azimuth, emitted, latent.is_quark, shower)
         prongs.append((_to_p4(built.constituents, built.mask), built.mask))
     return prongs
 
