@@ -78,6 +78,10 @@ class Stream(enum.IntEnum):
     PENDULUM_DATA = 101  #: double-pendulum initial conditions (0: training, 1: test)
     PENDULUM_ROTATIONS = 102  #: double-pendulum random O(d) matrices of the equivariance test
     SYMMETRY_BENCH = 103  #: bench symmetry: the lens systems its timings render
+    LENSING_IMAGES = 111  #: lensing-substructure images, per part (0 train, 1 val, 2 test)
+    LENSING_MEMBERS = 112  #: lensing-substructure network initialisation, per member
+    LENSING_ROTATIONS = 113  #: lensing-substructure angles and images of the rotation tests
+    LENSING_BENCH = 114  #: bench symmetry: the images its training throughput runs on
     UQ_TRAJECTORIES = 131  #: uq-regression damped-oscillator trajectories (0 train, 1 val, 2 test)
     UQ_NETWORKS = 132  #: uq-regression network initialisations and HMC chains, per member/chain
     GP_DESIGN = 133  #: gp-emulator design points (random design, held-out runs, candidates)
