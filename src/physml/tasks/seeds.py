@@ -70,6 +70,7 @@ class Stream(enum.IntEnum):
     DIMENSION_DATA = 93  #: data-dimension manifold points, jets and classifier seeds
     MANIFOLD_DATA = 94  #: manifold-autoencoder points and autoencoder seeds
     DIJETS = 95  #: bump-hunt QCD dijets and W' signal events
+    BUMP_TRAINING = 97  #: bump-hunt classifier, fold and flow seeds, per (fraction, seed)
     ANOMALY_BENCH = 96  #: bench anomaly: the data its timings run on
     TRACKING = 105  #: particle-tracking events, per (part: 0 train / 1 test, event index)
     TRACKING_BENCH = 106  #: bench symmetry (graphs): the events its timings run on
