@@ -27,6 +27,7 @@ from physml.models.particles.lola import LoLa
 from physml.models.particles.particle_transformer import ParticleTransformer
 from physml.models.pinn import PINNNetwork
 from physml.models.sequences import ConvNet1d, RecurrentNet, TimeTransformer
+from physml.models.vision import LensFormer, ResNet, VisionTransformer
 from physml.models.wavefunctions.deepset_wavefunction import DeepSetWavefunction
 from physml.models.wavefunctions.gaussian_rbm import GaussianBinaryRBM
 from physml.models.wavefunctions.jastrow import PadeJastrow, SimpleJastrow
@@ -57,6 +58,7 @@ __all__ = [
     "JetImageCNN",
     "LagrangianNN",
     "LatticeCNN",
+    "LensFormer",
     "LoLa",
     "MLPDiscriminator",
     "MLPGenerator",
@@ -66,6 +68,7 @@ __all__ = [
     "ParticleTransformer",
     "ProductWavefunction",
     "RecurrentNet",
+    "ResNet",
     "SimpleJastrow",
     "SlaterDeterminant",
     "SpinFeedForward",
@@ -74,5 +77,6 @@ __all__ = [
     "StateMLP",
     "SymmetricSpinRBM",
     "TimeTransformer",
+    "VisionTransformer",
     "make_flow",
 ]

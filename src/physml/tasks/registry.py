@@ -29,6 +29,7 @@ from physml.tasks.statmech.ising_generative import IsingGenerative
 from physml.tasks.statmech.ising_phase import IsingPhase
 from physml.tasks.statmech.ising_unsupervised import IsingUnsupervised
 from physml.tasks.symmetry.double_pendulum import DoublePendulum
+from physml.tasks.symmetry.lensing_substructure import LensingSubstructure
 from physml.tasks.symmetry.particle_tracking import ParticleTracking
 from physml.tasks.symmetry.symbolic_laws import SymbolicLaws
 from physml.tasks.timeseries.gw_chirp import GwChirp
@@ -64,6 +65,7 @@ TASKS: dict[str, Task] = {
         ParticleTracking(),
         SymbolicLaws(),
         DoublePendulum(),
+        LensingSubstructure(),
         BurgersPinn(),
         BurgersInverse(),
         NavierStokesInverse(),
