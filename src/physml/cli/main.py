@@ -1,4 +1,4 @@
-"""The ``physml`` command: list, run, info, bench.
+"""The ``physml`` command: list, run, report, info, bench.
 
 Heavy libraries (torch, Lightning, numba) are imported inside the commands that need
 them, so ``physml list`` and ``physml --help`` answer at once. A user error (unknown
@@ -132,12 +132,22 @@ def run(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
     out: Annotated[Path, typer.Option(help="root of the run directories")] = Path("runs"),
     resume: Annotated[Path | None, typer.Option(help="finish an interrupted run directory")] = None,
+    track: Annotated[
+        list[str] | None,
+        typer.Option(help="export the finished run: mlflow or tensorboard (repeatable)"),
+    ] = None,
+    track_uri: Annotated[
+        str | None,
+        typer.Option(help="MLflow tracking URI or TensorBoard folder (default: beside --out)"),
+    ] = None,
 ) -> None:
     """Simulate, train and evaluate a task; print metric | value | reference | gap."""
     from physml.cli.report import metrics_table, progress_bars
+    from physml.cli.tracking import check_trackers
     from physml.tasks import runner
 
     with _user_errors():
+        check_trackers(track or [], track_uri)
         if resume is None and task is None:
             raise ConfigError("name a task (see 'physml list') or give --resume RUN_DIR")
         if resume is not None and (task is not None or data):
@@ -167,6 +177,35 @@ def run(
     )
     console.print(metrics_table(record.metrics, title))
     console.print(f"run directory: {record.run_dir}", highlight=False)
+    if track:
+        from physml.cli.tracking import track_run
+
+        with _user_errors():
+            for line in track_run(record.run_dir, track, track_uri):
+                console.print(line, highlight=False, soft_wrap=True)
+
+
+@app.command("report")
+def report_page(
+    run_dirs: Annotated[
+        list[Path] | None,
+        typer.Argument(help="run directories, or folders holding them (default: runs)"),
+    ] = None,
+    out: Annotated[Path, typer.Option(help="the HTML page; images go beside it")] = Path(
+        "report.html"
+    ),
+) -> None:
+    """One static HTML page of many runs: leaderboards, metric tables, settings, plots."""
+    from physml.cli.html_report import assets_dir, write_report
+    from physml.cli.run_dirs import find_runs
+
+    with _user_errors():
+        runs, unfinished = find_runs(run_dirs or [Path("runs")])
+        if unfinished:
+            names = ", ".join(str(path) for path in unfinished)
+            warnings.warn(f"passed over {len(unfinished)} unfinished run(s): {names}", stacklevel=1)
+        page = write_report(runs, out)
+    console.print(f"report: {page} ({len(runs)} runs, images in {assets_dir(page)})")
 
 
 @app.command()
