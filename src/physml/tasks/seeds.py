@@ -83,7 +83,7 @@ class Stream(enum.IntEnum):
     LENSING_MEMBERS = 112  #: lensing-substructure network initialisation, per member
     LENSING_ROTATIONS = 113  #: lensing-substructure angles and images of the rotation tests
     LENSING_BENCH = 114  #: bench symmetry: the images its training throughput runs on
-    SYMBOLIC_NBODY = 115  #: symbolic-laws N-body systems and noise, per (law index, noise index, seed)
+    SYMBOLIC_NBODY = 115  #: symbolic-laws N-body systems and noise, per (law, noise, seed index)
     SYMBOLIC_NETWORKS = 116  #: symbolic-laws GNN / HNN initialisation and batches, same keys
     SYMBOLIC_PENDULUM = 117  #: symbolic-laws pendulum states and noise, per (noise index, seed)
     UQ_TRAJECTORIES = 131  #: uq-regression damped-oscillator trajectories (0 train, 1 val, 2 test)
