@@ -31,6 +31,7 @@ __all__ = [
     "binary_calibration_resamples",
     "calibration_resamples",
     "central_coverage",
+    "gaussian_mixture_scores",
     "reliability_curve",
 ]
 
@@ -41,6 +42,27 @@ CALIBRATION_LEVELS = np.linspace(0.05, 0.95, 19)
 def central_coverage(pit: np.ndarray, level: float) -> np.ndarray:
     """1.0 where the central interval of ``level`` contains the target, else 0.0 (n,)."""
     return (np.abs(np.asarray(pit, dtype=np.float64) - 0.5) <= level / 2).astype(np.float64)
+
+
+def gaussian_mixture_scores(
+    means: np.ndarray, stds: np.ndarray, y: np.ndarray, weights: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """PIT, -log density, mean and standard deviation of a mixture of Gaussians at the
+    targets: means and stds (S, n) (S components: ensemble members, posterior draws,
+    dropout masks, averaged models), y (n,), component weights (S,) summing to 1 (None:
+    equal) -> four (n,) arrays."""
+    from scipy import special, stats
+
+    means, stds = np.atleast_2d(means), np.atleast_2d(stds)
+    w = np.full(means.shape[0], 1.0 / means.shape[0]) if weights is None else np.asarray(weights)
+    z = (np.asarray(y)[None, :] - means) / stds
+    pit = w @ stats.norm.cdf(z)
+    with np.errstate(divide="ignore"):
+        log_components = stats.norm.logpdf(z) - np.log(stds) + np.log(w)[:, None]
+    nll = -special.logsumexp(log_components, axis=0)
+    mean = w @ means
+    var = w @ (stds**2 + means**2) - mean**2
+    return pit, nll, mean, np.sqrt(np.maximum(var, 0.0))
 
 
 def calibration_resamples(

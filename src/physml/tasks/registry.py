@@ -12,6 +12,8 @@ from physml.tasks.collider.higgs_events import HiggsEvents
 from physml.tasks.collider.qg_jets import QGJets
 from physml.tasks.collider.top_tagging import TopTagging
 from physml.tasks.cosmology.field_emulator import FieldEmulator
+from physml.tasks.inference.nuclear_masses import NuclearMasses
+from physml.tasks.inference.uq_regression import UQRegression
 from physml.tasks.pde.burgers_inverse import BurgersInverse
 from physml.tasks.pde.burgers_operator import BurgersOperator
 from physml.tasks.pde.burgers_pinn import BurgersPinn
@@ -73,5 +75,7 @@ TASKS: dict[str, Task] = {
         BurgersOperator(),
         NavierStokesOperator(),
         ParamFitAutodiff(),
+        UQRegression(),
+        NuclearMasses(),
     )
 }

@@ -152,7 +152,7 @@ def exact_posterior(
         [np.zeros((len(data), 1)), np.cumsum(0.5 * h * (density[:, 1:] + density[:, :-1]), 1)],
         axis=1,
     )
-    norm = cumulative[:, -1]
+    norm = cumulative[:, -1].copy()
     density /= norm[:, None]
     cumulative /= norm[:, None]
     weights = np.full(n_grid, h)

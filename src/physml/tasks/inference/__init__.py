@@ -1,0 +1,1 @@
+"""Tasks of Bayesian inference: posteriors, predictive uncertainty and model averaging."""
