@@ -31,16 +31,24 @@ The entries of ``metrics`` (:meth:`physml.metrics.Metric.to_json`):
                 optimum measured on the same events
 
 Every file is written atomically (:mod:`physml.atomic`).
+
+A distributed run (``devices`` x ``num_nodes`` processes, :mod:`physml.train.distributed`)
+starts its processes before the run directory exists; global rank 0 creates it and
+tells the others, which work in a private temporary directory removed at the end, so a
+run writes one run directory however many processes train it. Its ``config.yaml`` holds
+``distribution`` (devices, num_nodes, strategy), which ``--resume`` reuses.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as _dt
 import hashlib
 import json
 import platform
 import shutil
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
@@ -64,6 +72,8 @@ from physml.config import (
 from physml.metrics import Metric
 from physml.tasks.base import RunContext, Task, check_memory
 from physml.tasks.registry import TASKS
+from physml.train.distributed import Distribution, check_distribution
+from physml.train.settings import FitSettings
 
 __all__ = ["PRESETS", "RunRecord", "get_task", "read_record", "resolve", "resume", "run"]
 
@@ -84,6 +94,8 @@ class RunRecord:
     wall_time_s: float
     device: str
     peak_memory_mib: float | None = None
+    rank: int = 0
+    """Global rank of this process in a distributed run (0 reports; others stay quiet)."""
 
 
 def peak_memory_mib() -> float | None:
@@ -213,6 +225,68 @@ def _device(name: str) -> str:
         raise ConfigError(f"--device: {err}") from None
 
 
+def _distribution(
+    task: Task, method: str, devices: int, num_nodes: int, strategy: str, accelerator: str
+) -> Distribution:
+    """Validate ``--devices``, ``--num-nodes`` and ``--strategy`` for this method (as
+    ConfigError): only methods trained by :func:`physml.train.fit` are distributed."""
+    try:
+        dist = check_distribution(devices, num_nodes, strategy, accelerator)
+    except ValueError as err:
+        raise ConfigError(str(err)) from None
+    spec = task.methods[method]
+    if dist.distributed and not (spec.trained and issubclass(spec.training, FitSettings)):
+        how = (
+            f"trains with its own loop ({spec.training.__name__}), not the fit engine"
+            if spec.trained
+            else "is not trained by gradient descent"
+        )
+        raise ConfigError(
+            f"--devices {devices} --num-nodes {num_nodes} --strategy {strategy}: method "
+            f"'{method}' of {task.name} {how}; only fit-engine methods train distributed "
+            "(run it with --devices 1)"
+        )
+    return dist
+
+
+def _launched(
+    dist: Distribution,
+    accelerator: str,
+    make_run_dir: Callable[[], Path],
+    execute: Callable[[Path, int], RunRecord],
+) -> RunRecord:
+    """Start the processes of ``dist``, give rank 0 the run directory ``make_run_dir()``
+    makes and the others a temporary one, and ``execute(run_dir, rank)`` on every rank."""
+    from physml.train import distributed
+
+    rank = distributed.launch(dist, accelerator)
+    if not dist.distributed:
+        return execute(make_run_dir(), 0)
+    failed = True
+    scratch = None
+    try:
+        made, problem = None, None
+        if rank == 0:
+            try:
+                made = str(make_run_dir())
+            except ConfigError as err:
+                problem = str(err)
+        made, problem = distributed.broadcast((made, problem))
+        if problem is not None:
+            raise ConfigError(problem)
+        if rank == 0:
+            run_dir = Path(made)
+        else:
+            scratch = run_dir = Path(tempfile.mkdtemp(prefix=f"physml-rank{rank}-"))
+        record = execute(run_dir, rank)
+        failed = False
+        return record if rank == 0 else dataclasses.replace(record, run_dir=Path(made))
+    finally:
+        distributed.end(abort=failed)
+        if scratch is not None:
+            shutil.rmtree(scratch, ignore_errors=True)
+
+
 def _execute(
     task: Task,
     method: str,
@@ -224,8 +298,12 @@ def _execute(
     run_dir: Path,
     log: Callable[[str], None],
     progress_factory: Any,
+    rank: int = 0,
+    distribution: Distribution | None = None,
 ) -> RunRecord:
     resolved_device = _device(device)
+    if rank != 0:  # one process reports
+        log, progress_factory = (lambda message: None), None
     log(f"run directory: {run_dir}")
     ctx = RunContext(
         run_dir=run_dir,
@@ -248,6 +326,8 @@ def _execute(
         "versions": versions(),
         "peak_memory_mib": peak_memory_mib(),
     }
+    if distribution is not None and distribution.distributed:
+        document["distribution"] = distribution.to_json()
     atomic_write_text(run_dir / "metrics.json", json.dumps(document, indent=2) + "\n")
     return RunRecord(
         run_dir,
@@ -259,6 +339,7 @@ def _execute(
         wall,
         resolved_device,
         document["peak_memory_mib"],
+        rank,
     )
 
 
@@ -275,8 +356,14 @@ def run(
     out: str | Path = "runs",
     log: Callable[[str], None] = lambda message: None,
     progress_factory: Any = None,
+    devices: int = 1,
+    num_nodes: int = 1,
+    strategy: str = "auto",
 ) -> RunRecord:
     """Run a task and write a new run directory under ``out``.
+
+    ``devices`` x ``num_nodes`` processes train it (``strategy`` ``"ddp"`` forces a
+    process group even for one); every process runs this function, rank 0 writes.
 
     Example:
         >>> record = run("ising-phase", "logistic", overrides=["sizes=[8]"])  # doctest: +SKIP
@@ -284,10 +371,11 @@ def run(
     """
     if not 0 <= seed <= MAX_INT:
         raise ConfigError(f"seed = {seed}: must be a non-negative integer below 2^63")
-    _device(device)
+    accelerator = _device(device)
     task, method, config = resolve(
         task_name, method, preset, config_file=config_file, overrides=overrides, data=data
     )
+    dist = _distribution(task, method, devices, num_nodes, strategy, accelerator)
     resolved = config.model_dump(mode="json")
     record = {
         "task": task.name,
@@ -297,11 +385,19 @@ def run(
         "device": device,
         "config": resolved,
     }
+    if dist.distributed:
+        record["distribution"] = dist.to_json()
     text = yaml.safe_dump(record, sort_keys=False)
     fingerprint = hashlib.sha256(text.encode()).hexdigest()[:7]
-    run_dir = _new_run_dir(Path(out), task.name, method, fingerprint)
-    try:
+    made: list[Path] = []
+
+    def make_run_dir() -> Path:
+        run_dir = _new_run_dir(Path(out), task.name, method, fingerprint)
+        made.append(run_dir)
         atomic_write_text(run_dir / "config.yaml", text)
+        return run_dir
+
+    def execute(run_dir: Path, rank: int) -> RunRecord:
         return _execute(
             task,
             method,
@@ -312,9 +408,15 @@ def run(
             run_dir=run_dir,
             log=log,
             progress_factory=progress_factory,
+            rank=rank,
+            distribution=dist,
         )
+
+    try:
+        return _launched(dist, accelerator, make_run_dir, execute)
     except ConfigError:  # found while running (a data file's contents): leave nothing behind
-        _remove_new_run_dir(run_dir)
+        for run_dir in made:
+            _remove_new_run_dir(run_dir)
         raise
 
 
@@ -338,6 +440,7 @@ class _SavedRun(pydantic.BaseModel):
     seed: int = pydantic.Field(ge=0, le=MAX_INT)
     device: str
     config: dict[str, Any]
+    distribution: dict[str, Any] | None = None
 
 
 def resume(
@@ -345,11 +448,15 @@ def resume(
     *,
     log: Callable[[str], None] = lambda message: None,
     progress_factory: Any = None,
+    devices: int | None = None,
+    num_nodes: int | None = None,
+    strategy: str | None = None,
 ) -> RunRecord:
     """Finish an interrupted run in place, reusing its checkpoints and cached data.
 
     A run that already finished (its ``metrics.json`` exists) is not run again; its
-    record is read back.
+    record is read back. ``devices``, ``num_nodes`` and ``strategy`` default to the
+    run's own (its ``config.yaml``); a checkpoint resumes on any number of processes.
     """
     run_dir = Path(run_dir)
     config_path = run_dir / "config.yaml"
@@ -370,18 +477,34 @@ def resume(
     metrics_path = run_dir / "metrics.json"
     if metrics_path.is_file():
         return read_record(run_dir)
-    log(f"resuming {run_dir}")
-    return _execute(
+    stored = saved.distribution or {}
+    dist = _distribution(
         task,
         saved.method,
-        saved.preset,
-        config,
-        seed=saved.seed,
-        device=saved.device,
-        run_dir=run_dir,
-        log=log,
-        progress_factory=progress_factory,
+        devices if devices is not None else stored.get("devices", 1),
+        num_nodes if num_nodes is not None else stored.get("num_nodes", 1),
+        strategy if strategy is not None else stored.get("strategy", "auto"),
+        _device(saved.device),
     )
+
+    def execute(where: Path, rank: int) -> RunRecord:
+        if rank == 0:
+            log(f"resuming {run_dir}")
+        return _execute(
+            task,
+            saved.method,
+            saved.preset,
+            config,
+            seed=saved.seed,
+            device=saved.device,
+            run_dir=where,
+            log=log,
+            progress_factory=progress_factory,
+            rank=rank,
+            distribution=dist,
+        )
+
+    return _launched(dist, _device(saved.device), lambda: run_dir, execute)
 
 
 def read_record(run_dir: str | Path) -> RunRecord:

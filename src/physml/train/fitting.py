@@ -22,6 +22,9 @@ Conventions:
       and plain containers only and load with ``torch.load(path, weights_only=True)``.
     * With ``precision="64-true"`` the loss is computed in float64 end to end: ``loss_fn``
       receives the plain module, not Fabric's wrapper (which casts outputs back to float32).
+    * Inside a distributed session (:mod:`physml.train.distributed`, ``physml run
+      --devices N``) each rank trains on its chunk of every global batch and the gradients
+      are summed over ranks; only global rank 0 writes checkpoints and logs.
 """
 
 from __future__ import annotations
@@ -47,6 +50,13 @@ from torch.utils.data import DataLoader, Dataset, TensorDataset
 
 from physml.atomic import atomic_path
 from physml.train.devices import resolve_device
+from physml.train.distributed import (
+    chunk_batch,
+    session_fabric,
+    setup_replica,
+    shared_checkpoint,
+    train_shard_epoch,
+)
 from physml.train.settings import FitSettings
 
 __all__ = ["LOG_COLUMNS", "FitResult", "TrainingDiverged", "epoch_permutation", "fit"]
@@ -149,19 +159,27 @@ def fit(
     ckpt_dir = Path(checkpoint_dir) if checkpoint_dir is not None else None
     accelerator = resolve_device(device)
     fabric = _fabric(accelerator, settings.precision)
+    shard = _shard(fabric)
     optimizer = torch.optim.AdamW(
         model.parameters(), lr=settings.learning_rate, weight_decay=settings.weight_decay
     )
-    # Fabric converts and moves the module in place; `model` stays the plain module.
-    _, optimizer = fabric.setup(model, optimizer)
+    if shard is None:
+        # Fabric converts and moves the module in place; `model` stays the plain module.
+        _, optimizer = fabric.setup(model, optimizer)
+    else:
+        optimizer = setup_replica(fabric, model, optimizer)
     order = torch.Generator().manual_seed(seed)
-    train_batches = _batcher(fabric, train, settings.batch_size, order)
+    train_batches = _batcher(fabric, train, settings.batch_size, order, shard)
     val_batches = None if val is None else _batcher(fabric, val, settings.batch_size, None)
 
     state = _fresh_state(settings, seed, has_val=val is not None)
     resumed_from = None
-    if ckpt_dir is not None and (ckpt_dir / "last.pt").exists():
-        state = _load_checkpoint(ckpt_dir / "last.pt", state, fabric, model, optimizer)
+    payload = shared_checkpoint(ckpt_dir, fabric) if shard is not None else None
+    if payload is not None or (
+        shard is None and ckpt_dir is not None and (ckpt_dir / "last.pt").exists()
+    ):
+        path = ckpt_dir / "last.pt"  # type: ignore[operator]
+        state = _load_checkpoint(path, state, fabric, model, optimizer, payload)
         order.set_state(state.pop("generator"))
         resumed_from = state["epoch"]
     if state["finished"]:
@@ -173,7 +191,10 @@ def fit(
         for epoch in range(state["epoch"] + 1, settings.max_epochs + 1):
             t0 = time.perf_counter()
             model.train()
-            train_loss = _run_epoch(fabric, model, loss_fn, train_batches(), optimizer)
+            if shard is None:
+                train_loss = _run_epoch(fabric, model, loss_fn, train_batches(), optimizer)
+            else:
+                train_loss = train_shard_epoch(fabric, model, loss_fn, train_batches(), optimizer)
             val_loss = None
             if val_batches is not None:
                 model.eval()
@@ -196,9 +217,9 @@ def fit(
             now = time.perf_counter()
             state["wall_time_s"] += now - start  # includes this call's setup time
             start = now
-            if ckpt_dir is not None:
+            if ckpt_dir is not None and fabric.is_global_zero:
                 _save_checkpoint(ckpt_dir, state, model, optimizer, order, fabric)
-            if log_path is not None:
+            if log_path is not None and fabric.is_global_zero:
                 _write_log(Path(log_path), state["history"])
             if on_epoch is not None:
                 on_epoch({**record, "max_epochs": settings.max_epochs})
@@ -235,8 +256,12 @@ def _run_epoch(
 
 
 def _batcher(
-    fabric: Fabric, data: Dataset, batch_size: int, order: torch.Generator | None
-) -> Callable[[], Iterator[tuple[Any, int]]]:
+    fabric: Fabric,
+    data: Dataset,
+    batch_size: int,
+    order: torch.Generator | None,
+    shard: tuple[int, int] | None = None,
+) -> Callable[[], Iterator[tuple[Any, ...]]]:
     """A function giving one epoch's ``(batch, size)`` pairs, on the device, in precision.
 
     A ``TensorDataset`` is moved to the device and converted once, then batched by index
@@ -246,6 +271,10 @@ def _batcher(
     a ``DataLoader`` would yield, and the random draws are the ``DataLoader``'s too, so a
     run is bitwise the same whichever path it takes. Other datasets go through a
     ``DataLoader``.
+
+    With ``shard = (rank, world_size)`` the batches are the same global batches, and each
+    yields ``(chunk, chunk size, global size)``: this rank's chunk ``rank`` of
+    ``tensor_split(world_size)``.
     """
     convert = fabric.strategy.precision.convert_input
     if isinstance(data, TensorDataset):
@@ -261,16 +290,26 @@ def _batcher(
                     yield list(views), views[0].shape[0]
                 return
             for index in epoch_permutation(n, order).to(fabric.device).split(batch_size):
+                if shard is not None:
+                    chunk = index.tensor_split(shard[1])[shard[0]]
+                    yield [t.index_select(0, chunk) for t in tensors], len(chunk), len(index)
+                    continue
                 yield [t.index_select(0, index) for t in tensors], len(index)
 
         return tensor_batches
     loader = fabric.setup_dataloaders(
-        DataLoader(data, batch_size=batch_size, shuffle=order is not None, generator=order)
+        DataLoader(data, batch_size=batch_size, shuffle=order is not None, generator=order),
+        use_distributed_sampler=False,
     )
 
-    def loader_batches() -> Iterator[tuple[Any, int]]:
+    def loader_batches() -> Iterator[tuple[Any, ...]]:
         for batch in loader:
             batch = convert(batch)
+            if shard is not None:
+                n_global = _batch_len(batch)
+                batch = chunk_batch(batch, *shard)
+                yield batch, _batch_len(batch), n_global
+                continue
             yield batch, _batch_len(batch)
 
     return loader_batches
@@ -391,8 +430,10 @@ def _load_checkpoint(
     fabric: Fabric,
     model: nn.Module,
     optimizer: torch.optim.Optimizer,
+    payload: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """Restore model, optimizer and precision plugin from ``path``; return the loop state.
+    """Restore model, optimizer and precision plugin from ``path`` (or from its
+    ``payload``, already read); return the loop state.
 
     ``fresh`` is the state a new run would start from; its settings, seed and use of a
     validation set must match the checkpoint's. A file that is damaged, foreign or written
@@ -400,7 +441,7 @@ def _load_checkpoint(
     """
     from physml.train.checkpoint import CheckpointError, read_checkpoint
 
-    payload = read_checkpoint(path)
+    payload = read_checkpoint(path) if payload is None else payload
     if payload.get("format") != _CHECKPOINT_FORMAT:
         raise CheckpointError(
             path, f"not a physml fit checkpoint (format {payload.get('format')!r})"
@@ -475,15 +516,25 @@ def _check_inputs(train: Dataset, val: Dataset | None, seed: int) -> None:
 _FABRICS: dict[tuple[str, str], Fabric] = {}
 
 
+def _shard(fabric: Fabric) -> tuple[int, int] | None:
+    """``(global rank, world size)`` for a Fabric of a distributed session, else None."""
+    from lightning.fabric.strategies import DDPStrategy
+
+    if not isinstance(fabric.strategy, DDPStrategy):
+        return None
+    return fabric.global_rank, fabric.world_size
+
+
 def _fabric(accelerator: str, precision: str) -> Fabric:
-    """A launched single-device Fabric for ``accelerator`` and ``precision``.
+    """A launched Fabric for ``accelerator`` and ``precision``: the distributed session's
+    (:func:`physml.train.distributed.session_fabric`) inside one, else single-device.
 
     Fabric's constructor scans the entry points of every installed package for callbacks
     (about 35 ms here, most of a short fit's overhead), so a Fabric whose precision plugin
     keeps no state (all but ``16-mixed``, whose gradient scaler belongs to one run) is made
     once per process and shared by the calls of :func:`fit`.
     """
-    fabric = _FABRICS.get((accelerator, precision))
+    fabric = session_fabric(accelerator, precision) or _FABRICS.get((accelerator, precision))
     if fabric is None:
         with _quiet_lightning():
             fabric = Fabric(accelerator=accelerator, devices=1, precision=precision)
