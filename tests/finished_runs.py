@@ -11,6 +11,7 @@ from pathlib import Path
 import yaml
 
 from physml.metrics import Metric
+from physml.tasks.runner import resolve
 
 ONSAGER_TC = 2.269185314213022  # 2 / ln(1 + sqrt 2), J/k_B
 
@@ -49,7 +50,8 @@ def make_run(
     two-fit ``log.csv`` and ``plots`` PNGs; ``finished=False`` leaves out metrics.json."""
     run_dir = root / "ising-phase" / method / f"20260101T00000{seed}Z-{method[:3]}{seed:04d}"
     run_dir.mkdir(parents=True)
-    config = {"sizes": [8, 12], "n_samples": 60, "model": {"C": 1.0}, "train": {"lr": 1e-3}}
+    _, _, settings = resolve("ising-phase", method, overrides=["sizes=[8, 12]"])
+    config = settings.model_dump(mode="json")
     saved = {"task": "ising-phase", "method": method, "preset": "quick", "seed": seed}
     saved |= {"device": "auto", "config": config}
     (run_dir / "config.yaml").write_text(yaml.safe_dump(saved, sort_keys=False))

@@ -13,8 +13,8 @@ for every task and for runs made before tracking was asked for. What is exported
   (TensorBoard: the plots as images, the metric table and config as text).
 
 MLflow keys allow letters, digits and ``_-. /`` only: other characters become ``_``
-(``max|K - K_exact|`` -> ``max_K - K_exact_``); the tag ``physml.metric_names`` maps each
-key back to its name. Stores: MLflow's default is a local SQLite store beside the run
+(``max|K - K_exact|`` -> ``max_K - K_exact_``); the artifact ``metric_names.json`` maps
+each such key back to its name. Stores: MLflow's default is a local SQLite store beside the run
 roots (``<out>/mlflow.db``, artifacts in ``<out>/mlartifacts/``; MLflow 3 refuses its old
 ``./mlruns`` file store unless ``MLFLOW_ALLOW_FILE_STORE=true``); TensorBoard's is
 ``<out>/tensorboard/<task>/<method>/<run>/``. A run exported twice is not duplicated.
@@ -95,18 +95,21 @@ def flat_params(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
     return flat
 
 
-def metric_values(run: FinishedRun) -> dict[str, float]:
-    """The final numbers of a run, by export name (finite ones only)."""
-    values: dict[str, float | None] = {}
+def metric_values(run: FinishedRun) -> list[tuple[str, str, float]]:
+    """The final numbers of a run as ``(name, suffix, value)``: suffix "" for the value,
+    "/error", "/reference", "/gap", "/std"; finite numbers only."""
+    values: list[tuple[str, str, float | None]] = []
     for name, metric in run.record.metrics.items():
-        values[name] = metric.value
-        values[f"{name}/error"] = 0.0 if metric.exact else metric.error
-        values[f"{name}/reference"] = metric.reference
-        values[f"{name}/gap"] = metric.gap
-        values[f"{name}/std"] = metric.std
-    values["wall_time_s"] = run.record.wall_time_s
-    values["peak_memory_mib"] = run.record.peak_memory_mib
-    return {k: float(v) for k, v in values.items() if v is not None and math.isfinite(v)}
+        values += [
+            (name, "", metric.value),
+            (name, "/error", 0.0 if metric.exact else metric.error),
+            (name, "/reference", metric.reference),
+            (name, "/gap", metric.gap),
+            (name, "/std", metric.std),
+        ]
+    values += [("wall_time_s", "", run.record.wall_time_s)]
+    values += [("peak_memory_mib", "", run.record.peak_memory_mib)]
+    return [(n, s, float(v)) for n, s, v in values if v is not None and math.isfinite(v)]
 
 
 def _mlflow_keys(names: list[str]) -> dict[str, str]:
@@ -157,9 +160,10 @@ def export_mlflow(run_dir: str | os.PathLike[str], uri: str | None = None) -> st
     run_id = created.info.run_id
     try:
         values = metric_values(run)
-        keys = _mlflow_keys([*values, *(f"curve/{c}" for c in run.curves)])
+        keys = _mlflow_keys([*run.record.metrics, "wall_time_s", "peak_memory_mib"])
+        keys |= _mlflow_keys([f"curve/{c}" for c in run.curves])
         now = int(time.time() * 1000)
-        metrics = [Metric(keys[k], v, now, 0) for k, v in values.items()]
+        metrics = [Metric(keys[n] + suffix, v, now, 0) for n, suffix, v in values]
         for column, points in run.curves.items():
             key = keys[f"curve/{column}"]
             metrics += [Metric(key, value, now, step) for step, value in points]
@@ -168,7 +172,6 @@ def export_mlflow(run_dir: str | os.PathLike[str], uri: str | None = None) -> st
         tags = {
             "physml.run": run.name,
             "physml.run_dir": str(run.run_dir.resolve()),
-            "physml.metric_names": json.dumps({v: k for k, v in keys.items() if k != v}),
             **{f"physml.{k}": v for k, v in header.items()},
         }
         for start in range(0, len(metrics), 1000):  # MLflow's batch limit
@@ -178,6 +181,9 @@ def export_mlflow(run_dir: str | os.PathLike[str], uri: str | None = None) -> st
                 params=[Param(k, v[:6000]) for k, v in params.items()] if start == 0 else [],
                 tags=[RunTag(k, v) for k, v in tags.items()] if start == 0 else [],
             )
+        renamed = {key: name for name, key in keys.items() if key != name}
+        if renamed:
+            client.log_dict(run_id, renamed, "metric_names.json")
         for name in _ARTIFACTS:
             if (run.run_dir / name).is_file():
                 client.log_artifact(run_id, str(run.run_dir / name))
@@ -227,8 +233,8 @@ def export_tensorboard(run_dir: str | os.PathLike[str], logdir: str | None = Non
             for column, points in run.curves.items():
                 for step, value in points:
                     writer.add_scalar(f"curve/{column}", value, step)
-            for name, value in metric_values(run).items():
-                writer.add_scalar(f"metrics/{name}", value, 0)
+            for name, suffix, value in metric_values(run):
+                writer.add_scalar(f"metrics/{name}{suffix}", value, 0)
             writer.add_text("metrics", _markdown_table(run), 0)
             config = json.dumps(run.config, indent=2)
             writer.add_text("config", "    " + config.replace("\n", "\n    "), 0)
