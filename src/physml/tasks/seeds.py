@@ -79,6 +79,7 @@ class Stream(enum.IntEnum):
     PENDULUM_DATA = 101  #: double-pendulum initial conditions (0: training, 1: test)
     PENDULUM_ROTATIONS = 102  #: double-pendulum random O(d) matrices of the equivariance test
     SYMMETRY_BENCH = 103  #: bench symmetry: the lens systems its timings render
+    SWEEP_POINTS = 141  #: physml sweep: one seed per grid point, keyed by the point's index
     LENSING_IMAGES = 111  #: lensing-substructure images, per part (0 train, 1 val, 2 test)
     LENSING_MEMBERS = 112  #: lensing-substructure network initialisation, per member
     LENSING_ROTATIONS = 113  #: lensing-substructure angles and images of the rotation tests
