@@ -1,0 +1,81 @@
+"""lensing-substructure end to end on a tiny preset: the group CNN's exact invariance under
+90-degree turns of its input, the class metrics against scikit-learn, and the refusals."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from cli_refusals import assert_refused, set_args
+from physml.tasks import run
+from physml.tasks.symmetry.lensing_substructure import _counts
+from physml.tasks.symmetry.lensing_substructure_eval import class_metrics
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+TINY = {
+    "n_train": 60,
+    "n_val": 12,
+    "n_test": 45,
+    "n_rotation_images": 6,
+    "n_angles": 2,
+    "simulator": {"n_pixels": 32, "pixel_scale": 0.2, "supersample": 1},
+    "train": {"max_epochs": 2, "batch_size": 30},
+}
+
+
+def test_group_cnn_end_to_end(tmp_path) -> None:
+    overrides = {**TINY, "model": {"group": "C8", "channels": [2, 3]}}
+    record = run("lensing-substructure", "gcnn", overrides=overrides, seed=0, out=tmp_path)
+    m = record.metrics
+    # C8 holds C4 exactly: a 90-degree turn changes the probabilities by rounding only
+    exact = m["rotation error (90 deg steps, exact)"]
+    assert exact.reference == 0.0 and exact.value < 1e-5
+    interpolated = m["rotation error (2 random angles, interpolated)"]
+    assert 0 <= interpolated.value <= 1 and interpolated.error >= 0
+    for name in ("AUC (no substructure)", "AUC (CDM subhalos)", "AUC (axion vortex)"):
+        assert 0 <= m[name].value <= 1 and m[name].error > 0
+    assert m["AUC (CDM subhalos)"].reference == 0.991  # D8, labelled literature
+    assert "literature" in m["AUC (micro)"].source
+    for plot in ("roc.png", "examples.png", "learning_curves.png"):
+        assert (record.run_dir / "plots" / plot).stat().st_size > 0
+
+
+def test_class_metrics_match_scikit_learn(rng) -> None:
+    from sklearn.metrics import roc_auc_score
+
+    labels = rng.integers(0, 3, 300)
+    logits = rng.normal(size=(300, 3)) + 1.5 * np.eye(3)[labels]
+    probs = np.exp(logits) / np.exp(logits).sum(1, keepdims=True)
+    m = class_metrics(labels, [probs], ("a", "b", "c"), seed=0)
+    onehot = np.eye(3)[labels]
+    for c, name in enumerate("abc"):
+        assert m[f"AUC ({name})"].value == pytest.approx(roc_auc_score(onehot[:, c], probs[:, c]))
+    micro = roc_auc_score(onehot, probs, average="micro")
+    assert m["AUC (micro)"].value == pytest.approx(micro, abs=1e-12)
+    assert m["accuracy"].value == pytest.approx(np.mean(probs.argmax(1) == labels))
+    assert 0.005 < m["AUC (micro)"].error < 0.05  # ~ sqrt(AUC (1 - AUC) / n) scale
+
+
+def test_class_counts() -> None:
+    assert _counts(10, [1 / 3, 1 / 3, 1 / 3]) == [4, 3, 3]
+    assert sum(_counts(1001, [0.5, 0.3, 0.2])) == 1001
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["class_fractions=[0.5,0.3,0.3]"], "class_fractions=[0.5, 0.3, 0.3] is not allowed"),
+        (["model.group=C6"], "group='C6' is not allowed"),
+        (["exact_order=3"], "exact_order=3 is not allowed"),
+        (["simulator.n_pixels=30"], "simulator.n_pixels=30 is not allowed"),
+        (["model.kernel_size=4"], "4 is not allowed: an odd filter side"),
+    ],
+)
+def test_refusals(args, says, tmp_path) -> None:
+    assert_refused(set_args("lensing-substructure", args), says, tmp_path)
+
+
+def test_patch_refusal(tmp_path) -> None:
+    args = [*set_args("lensing-substructure", ["model.patch=7"]), "--method", "vit"]
+    assert_refused(args, "simulator.n_pixels=64 is not allowed with model.patch=7", tmp_path)
