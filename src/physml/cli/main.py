@@ -140,6 +140,19 @@ def run(
         str | None,
         typer.Option(help="MLflow tracking URI or TensorBoard folder (default: beside --out)"),
     ] = None,
+    devices: Annotated[
+        int | None, typer.Option(help="processes (CPU) or GPUs per node training it (DDP)")
+    ] = None,
+    num_nodes: Annotated[
+        int | None, typer.Option(help="nodes (under SLURM's srun or torchrun)")
+    ] = None,
+    strategy: Annotated[str | None, typer.Option(help="auto or ddp")] = None,
+    workers: Annotated[
+        int, typer.Option(help="train ensemble members in parallel on Ray (cluster extra)")
+    ] = 1,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (HOST:PORT); default: a local one")
+    ] = None,
 ) -> None:
     """Simulate, train and evaluate a task; print metric | value | reference | gap."""
     from physml.cli.report import metrics_table, progress_bars
@@ -154,8 +167,9 @@ def run(
             raise ConfigError("give either a task or --resume RUN_DIR, not both")
         with progress_bars(console) as factory:
             log = lambda message: console.print(f"  {message}", highlight=False)  # noqa: E731
+            scale = {"devices": devices, "num_nodes": num_nodes, "strategy": strategy}
             if resume is not None:
-                record = runner.resume(resume, log=log, progress_factory=factory)
+                record = runner.resume(resume, log=log, progress_factory=factory, **scale)
             else:
                 record = runner.run(
                     task,
@@ -169,7 +183,14 @@ def run(
                     out=out,
                     log=log,
                     progress_factory=factory,
+                    devices=devices or 1,
+                    num_nodes=num_nodes or 1,
+                    strategy=strategy or "auto",
+                    workers=workers,
+                    address=address,
                 )
+    if record.rank != 0:  # another process of a distributed run: rank 0 reports
+        return
     memory = f" · peak {record.peak_memory_mib:.0f} MiB" if record.peak_memory_mib else ""
     title = (
         f"{record.task} · {record.method} · preset {record.preset} · seed {record.seed} · "
@@ -183,6 +204,52 @@ def run(
         with _user_errors():
             for line in track_run(record.run_dir, track, track_uri):
                 console.print(line, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def sweep(
+    task: Annotated[str, typer.Argument(help="task name (see physml list)")],
+    grid: Annotated[
+        list[str],
+        typer.Option(help="KEY=V1,V2,... (repeatable: the grid is their product)"),
+    ],
+    method: Annotated[str | None, typer.Option("--method", "-m", help="method")] = None,
+    preset: Annotated[str, typer.Option(help="quick (default) or full")] = "quick",
+    set_: Annotated[
+        list[str] | None, typer.Option("--set", help="a setting of every point: KEY=VALUE")
+    ] = None,
+    config: Annotated[Path | None, typer.Option(help="YAML file of settings")] = None,
+    seed: Annotated[int, typer.Option(help="master seed (each point gets its own)")] = 0,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda")] = "auto",
+    out: Annotated[Path, typer.Option(help="root of the run directories")] = Path("runs"),
+    workers: Annotated[int, typer.Option(help="points run at once")] = 2,
+    address: Annotated[
+        str | None, typer.Option(help="Ray cluster to join (HOST:PORT); default: a local one")
+    ] = None,
+) -> None:
+    """Run a task over a grid of settings in parallel (Ray); rank the points by |gap|.
+
+    Rerunning the same command runs only the points that did not finish.
+    """
+    from physml.cli.sweep_table import sweep_table
+    from physml.tasks.sweep import plan_sweep, run_sweep
+
+    with _user_errors():
+        plan = plan_sweep(
+            task,
+            method,
+            preset,
+            grid,
+            overrides=set_ or (),
+            config_file=config,
+            seed=seed,
+            device=device,
+            out=out,
+        )
+        log = lambda message: console.print(f"  {message}", highlight=False)  # noqa: E731
+        result = run_sweep(plan, workers=workers, address=address, log=log)
+    console.print(sweep_table(result))
+    console.print(f"sweep: {plan.directory / 'sweep.json'}", highlight=False)
 
 
 @app.command("report")
