@@ -41,6 +41,7 @@ run writes one run directory however many processes train it. Its ``config.yaml`
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as _dt
 import hashlib
@@ -50,7 +51,7 @@ import shutil
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -75,7 +76,17 @@ from physml.tasks.registry import TASKS
 from physml.train.distributed import Distribution, check_distribution
 from physml.train.settings import FitSettings
 
-__all__ = ["PRESETS", "RunRecord", "get_task", "read_record", "resolve", "resume", "run"]
+__all__ = [
+    "PRESETS",
+    "RunRecord",
+    "get_task",
+    "headline",
+    "read_record",
+    "resolve",
+    "resume",
+    "run",
+    "run_at",
+]
 
 PRESETS = ("quick", "full")
 _VERSIONED = ("numpy", "scipy", "numba", "torch", "lightning", "scikit-learn", "h5py", "pydantic")
@@ -249,6 +260,23 @@ def _distribution(
     return dist
 
 
+@contextlib.contextmanager
+def _member_workers(workers: int, address: str | None, dist: Distribution) -> Iterator[None]:
+    """Ensemble members in parallel on a Ray cluster (``--workers K``), or nothing."""
+    if workers == 1 and address is None:
+        yield
+        return
+    if dist.distributed:
+        raise ConfigError(
+            f"--workers {workers} with --devices {dist.devices}: give one or the other "
+            "(a member trains either on Ray or on a process group)"
+        )
+    from physml.train.parallel import ray_workers
+
+    with ray_workers(workers, address):
+        yield
+
+
 def _launched(
     dist: Distribution,
     accelerator: str,
@@ -359,11 +387,15 @@ def run(
     devices: int = 1,
     num_nodes: int = 1,
     strategy: str = "auto",
+    workers: int = 1,
+    address: str | None = None,
 ) -> RunRecord:
     """Run a task and write a new run directory under ``out``.
 
     ``devices`` x ``num_nodes`` processes train it (``strategy`` ``"ddp"`` forces a
     process group even for one); every process runs this function, rank 0 writes.
+    ``workers`` > 1 trains ensemble members in parallel on a local Ray cluster (or the
+    one at ``address``).
 
     Example:
         >>> record = run("ising-phase", "logistic", overrides=["sizes=[8]"])  # doctest: +SKIP
@@ -376,18 +408,7 @@ def run(
         task_name, method, preset, config_file=config_file, overrides=overrides, data=data
     )
     dist = _distribution(task, method, devices, num_nodes, strategy, accelerator)
-    resolved = config.model_dump(mode="json")
-    record = {
-        "task": task.name,
-        "method": method,
-        "preset": preset,
-        "seed": seed,
-        "device": device,
-        "config": resolved,
-    }
-    if dist.distributed:
-        record["distribution"] = dist.to_json()
-    text = yaml.safe_dump(record, sort_keys=False)
+    text = _config_text(task, method, preset, config, seed=seed, device=device, dist=dist)
     fingerprint = hashlib.sha256(text.encode()).hexdigest()[:7]
     made: list[Path] = []
 
@@ -413,11 +434,79 @@ def run(
         )
 
     try:
-        return _launched(dist, accelerator, make_run_dir, execute)
+        with _member_workers(workers, address, dist):
+            return _launched(dist, accelerator, make_run_dir, execute)
     except ConfigError:  # found while running (a data file's contents): leave nothing behind
         for run_dir in made:
             _remove_new_run_dir(run_dir)
         raise
+
+
+def _config_text(
+    task: Task, method: str, preset: str, config: Any, *, seed: int, device: str, dist: Distribution
+) -> str:
+    """The ``config.yaml`` of a run: what :func:`resume` needs to finish it."""
+    record = {
+        "task": task.name,
+        "method": method,
+        "preset": preset,
+        "seed": seed,
+        "device": device,
+        "config": config.model_dump(mode="json"),
+    }
+    if dist.distributed:
+        record["distribution"] = dist.to_json()
+    return yaml.safe_dump(record, sort_keys=False)
+
+
+def run_at(
+    run_dir: str | Path,
+    task_name: str,
+    method: str | None = None,
+    preset: str = "quick",
+    *,
+    config_file: str | Path | None = None,
+    overrides: Sequence[str] | Mapping[str, Any] = (),
+    seed: int = 0,
+    device: str = "auto",
+    log: Callable[[str], None] = lambda message: None,
+) -> RunRecord:
+    """Run a task in the run directory ``run_dir`` (a sweep's point), or, where it
+    already holds a run, finish it (:func:`resume`) or read it back."""
+    run_dir = Path(run_dir)
+    if (run_dir / "config.yaml").is_file():
+        return resume(run_dir, log=log)
+    task, method, config = resolve(
+        task_name, method, preset, config_file=config_file, overrides=overrides
+    )
+    text = _config_text(task, method, preset, config, seed=seed, device=device, dist=Distribution())
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run_dir / "config.yaml", text)
+    return _execute(
+        task,
+        method,
+        preset,
+        config,
+        seed=seed,
+        device=device,
+        run_dir=run_dir,
+        log=log,
+        progress_factory=None,
+    )
+
+
+def headline(record: RunRecord) -> tuple[str, Metric]:
+    """The metric that ranks a run: the one named by its task's reference, else the
+    first with a reference, else the first."""
+    metrics = record.metrics
+    task = TASKS.get(record.task)
+    if task is not None and task.reference.name in metrics:
+        return task.reference.name, metrics[task.reference.name]
+    for name, metric in metrics.items():
+        if metric.reference is not None:
+            return name, metric
+    name = next(iter(metrics))
+    return name, metrics[name]
 
 
 def _remove_new_run_dir(run_dir: Path) -> None:

@@ -10,6 +10,7 @@ independent and the whole ensemble is reproducible from one seed.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import torch
 from torch import nn
 from torch.utils.data import Dataset
 
+from physml.train.devices import resolve_device
 from physml.train.fitting import FitResult, LossFn, fit
 from physml.train.settings import FitSettings
 
@@ -77,10 +79,15 @@ def fit_ensemble(
     Member ``k`` gets seed ``s_k = member_seeds(seed, n_members)[k]``: ``make_model(s_k)``
     builds it (called with torch's global generator forked and seeded with ``s_k``, so the
     default ``nn.Module`` initialisation is reproducible and nothing leaks), and
-    ``fit(..., seed=s_k)`` fixes its data order. Members train one after another.
+    ``fit(..., seed=s_k)`` fixes its data order. Members train one after another, or,
+    inside :func:`physml.train.parallel.ray_workers`, as parallel Ray tasks (one CPU, or
+    one GPU on ``device="cuda"``, each; the same members, bit for bit at equal thread
+    counts; ``on_epoch`` is then replayed for each member as it finishes).
 
     Args:
-        make_model: ``make_model(member_seed) -> nn.Module``, a freshly initialised model.
+        make_model: ``make_model(member_seed) -> nn.Module``, a freshly initialised model
+            (picklable for parallel members: a module-level function or a closure over
+            picklable values).
         loss_fn, train, val, settings, device: as for :func:`physml.train.fit`.
         n_members: number of members (at least 1).
         seed: the ensemble's seed.
@@ -92,32 +99,87 @@ def fit_ensemble(
     Returns:
         One :class:`FitResult` per member, in member order.
     """
+    from physml.train.parallel import active_workers, run_parallel
+
+    jobs = [
+        _Member(
+            k,
+            member_seed,
+            _member_path(checkpoint_dir, f"member-{k}"),
+            _member_path(log_dir, f"member-{k}.csv"),
+        )
+        for k, member_seed in enumerate(member_seeds(seed, n_members))
+    ]
+    common = (make_model, loss_fn, train, val, settings, device)
+    if active_workers() > 1 and n_members > 1:
+
+        def replay(k: int, result: FitResult) -> None:
+            for record in result.history:
+                on_epoch(
+                    {
+                        **record,
+                        "max_epochs": settings.max_epochs,
+                        "member": k,  # type: ignore[misc]
+                        "n_members": n_members,
+                    }
+                )
+
+        gpus = 1.0 if resolve_device(device) == "cuda" else 0.0
+        return run_parallel(
+            _fit_member,
+            jobs,
+            shared=common,
+            gpus=gpus,
+            on_result=replay if on_epoch is not None else None,
+        )
     results = []
-    for k, member_seed in enumerate(member_seeds(seed, n_members)):
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(member_seed)
-            model = make_model(member_seed)
+    for job in jobs:
         callback = None
         if on_epoch is not None:
 
-            def callback(record: dict[str, Any], k: int = k) -> None:
+            def callback(record: dict[str, Any], k: int = job.index) -> None:
                 on_epoch({**record, "member": k, "n_members": n_members})
 
-        results.append(
-            fit(
-                model,
-                loss_fn,
-                train,
-                val,
-                settings=settings,
-                seed=member_seed,
-                device=device,
-                checkpoint_dir=_member_path(checkpoint_dir, f"member-{k}"),
-                log_path=_member_path(log_dir, f"member-{k}.csv"),
-                on_epoch=callback,
-            )
-        )
+        results.append(_fit_member(*common, job, on_epoch=callback))
     return results
+
+
+@dataclass(frozen=True)
+class _Member:
+    """One member's index, seed, checkpoint folder and log file."""
+
+    index: int
+    seed: int
+    checkpoint_dir: Path | None
+    log_path: Path | None
+
+
+def _fit_member(
+    make_model: Callable[[int], nn.Module],
+    loss_fn: LossFn,
+    train: Dataset,
+    val: Dataset | None,
+    settings: FitSettings,
+    device: str,
+    member: _Member,
+    on_epoch: Callable[[dict[str, Any]], None] | None = None,
+) -> FitResult:
+    """Build member ``member`` under its own torch seed and fit it."""
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(member.seed)
+        model = make_model(member.seed)
+    return fit(
+        model,
+        loss_fn,
+        train,
+        val,
+        settings=settings,
+        seed=member.seed,
+        device=device,
+        checkpoint_dir=member.checkpoint_dir,
+        log_path=member.log_path,
+        on_epoch=on_epoch,
+    )
 
 
 def _member_path(folder: str | Path | None, name: str) -> Path | None:
