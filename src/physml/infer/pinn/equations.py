@@ -7,9 +7,9 @@ r"""The PDEs physml's physics-informed tasks fit (each a :class:`.problems.PDEPr
   378, 686 (2019)).
 - :class:`Poisson2d`: -(u_xx + u_yy) = f on [0, 1]^2 with u = 0 on the edge built in
   exactly: u = x (1 - x) y (1 - y) N(x, y); f from a manufactured solution.
-- :class:`KovasznayInverse`: steady incompressible Navier-Stokes, fields (u, v, p),
-  l1 (u . grad) u = -grad p + l2 lap u and div u = 0, l1 and l2 = exp(s) trainable,
-  fitted to scattered velocities.
+- :class:`NavierStokesInverse`: incompressible 2D Navier-Stokes, fields (u, v, p),
+  [u_t +] l1 (u . grad) u = -grad p + l2 lap u and div u = 0, steady on (x, y) or
+  unsteady on (t, x, y), l1 and l2 = exp(s) trainable, fitted to scattered velocities.
 """
 
 from __future__ import annotations
@@ -22,7 +22,7 @@ from torch import nn
 
 from physml.infer.pinn.problems import PDEProblem
 
-__all__ = ["Burgers", "BurgersInverse", "KovasznayInverse", "Poisson2d"]
+__all__ = ["Burgers", "BurgersInverse", "NavierStokesInverse", "Poisson2d"]
 
 
 class _Observed(PDEProblem):
@@ -99,14 +99,18 @@ class Poisson2d(PDEProblem):
         return (-(hess[:, 0, 0, 0] + hess[:, 0, 1, 1]) - f)[:, None]
 
 
-class KovasznayInverse(_Observed):
-    """Steady 2D Navier-Stokes with unknown l1 and l2 = exp(s), from observed (u, v)."""
+class NavierStokesInverse(_Observed):
+    """2D Navier-Stokes with unknown l1 and l2 = exp(s), from observed (u, v).
+
+    Coordinates (x, y), or (t, x, y) when ``unsteady`` (then u_t enters the momentum
+    residual and fixes the scale of l1, l2 and p that a steady flow leaves free)."""
 
     n_fields = 3
 
-    def __init__(self, data_points, data_values, lower, upper) -> None:
+    def __init__(self, data_points, data_values, lower, upper, *, unsteady: bool = False) -> None:
         super().__init__(data_points, data_values)
         self.lower, self.upper = tuple(lower), tuple(upper)
+        self.unsteady = unsteady
         self.lambda_1 = nn.Parameter(torch.zeros((), dtype=data_values.dtype))
         self.log_lambda_2 = nn.Parameter(torch.full((), -4.0, dtype=data_values.dtype))
 
@@ -118,10 +122,13 @@ class KovasznayInverse(_Observed):
 
     def residual(self, z, u, jac, hess) -> torch.Tensor:
         l1, l2 = self.lambda_1, self.log_lambda_2.exp()
+        x, y = (1, 2) if self.unsteady else (0, 1)
         vel = u[:, :2]
-        grad = jac[:, :2, :]  # (N, 2 velocity components, 2 coordinates)
+        grad = jac[:, :2, [x, y]]  # (N, 2 velocity components, 2 positions)
         advection = (grad * vel[:, None, :]).sum(-1)
-        laplacian = hess[:, :2, 0, 0] + hess[:, :2, 1, 1]
-        momentum = l1 * advection + jac[:, 2, :] - l2 * laplacian
+        laplacian = hess[:, :2, x, x] + hess[:, :2, y, y]
+        momentum = l1 * advection + jac[:, 2, [x, y]] - l2 * laplacian
+        if self.unsteady:
+            momentum = momentum + jac[:, :2, 0]
         continuity = grad[:, 0, 0] + grad[:, 1, 1]
         return torch.cat([momentum, continuity[:, None]], dim=1)
