@@ -40,6 +40,7 @@ h1 { font-size: 1.6rem; } h2 { margin-top: 2.5rem; border-bottom: 1px solid #ccc
 table { border-collapse: collapse; margin: 0.6rem 0; }
 th, td { padding: 0.25rem 0.6rem; border-bottom: 1px solid #e3e3e3; text-align: right; }
 th:first-child, td:first-child, td.text, th.text { text-align: left; }
+table.leaderboard td { white-space: nowrap; }
 table.leaderboard th { cursor: pointer; user-select: none; background: #f3f5f8; }
 table.leaderboard th[aria-sort=ascending]::after { content: " \\25B2"; }
 table.leaderboard th[aria-sort=descending]::after { content: " \\25BC"; }
