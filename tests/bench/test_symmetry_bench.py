@@ -16,3 +16,12 @@ def test_numpy_baseline_renders_the_same_images() -> None:
     for i in range(3):
         np.testing.assert_allclose(numpy_lens_image(sim, p, i), images[i], rtol=1e-9, atol=1e-12)
     assert p["mask"][0].sum() == 0 and p["mask"][1].sum() > 0 and p["mask"][2].sum() > 0
+
+
+def test_training_rows_compare_equal_parameter_counts() -> None:
+    from physml.bench.symmetry import matched_networks
+
+    for _, gcnn, resnet in matched_networks():
+        a, b = (sum(p.numel() for p in m.parameters()) for m in (gcnn, resnet))
+        assert abs(a - b) / b < 0.05
+        assert gcnn(torch.zeros(2, 1, 16, 16)).shape == resnet(torch.zeros(2, 1, 16, 16)).shape
