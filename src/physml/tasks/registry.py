@@ -12,6 +12,7 @@ from physml.tasks.collider.higgs_events import HiggsEvents
 from physml.tasks.collider.qg_jets import QGJets
 from physml.tasks.collider.top_tagging import TopTagging
 from physml.tasks.cosmology.field_emulator import FieldEmulator
+from physml.tasks.inference.gp_emulator import GPEmulator
 from physml.tasks.inference.nuclear_masses import NuclearMasses
 from physml.tasks.inference.uq_regression import UQRegression
 from physml.tasks.pde.burgers_inverse import BurgersInverse
@@ -77,5 +78,6 @@ TASKS: dict[str, Task] = {
         ParamFitAutodiff(),
         UQRegression(),
         NuclearMasses(),
+        GPEmulator(),
     )
 }
