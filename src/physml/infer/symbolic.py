@@ -25,11 +25,15 @@ import numpy as np
 import sympy as sp
 
 __all__ = [
+    "CentralForceResult",
     "SearchResult",
     "UnitsError",
+    "central_force_search",
+    "consistent_exponents",
     "dimensional_search",
     "expression_units",
     "gplearn_expression",
+    "monomial",
     "same_law",
     "snap_constant",
 ]
@@ -88,17 +92,18 @@ def _zero(variable_units: dict) -> tuple:
 
 
 def snap_constant(value: float, tolerance: float) -> sp.Expr:
-    """``p/q pi^k`` (q <= 12, |k| <= 2, the simplest) within relative ``tolerance`` of
-    ``value``; the float itself where none is."""
+    """``p/q pi^k`` (q <= 12, |k| <= 2) within relative ``tolerance`` of ``value``, the
+    simplest (smallest |p| + q + 2|k|, then the closest); the float itself where none is."""
     best = None
     for k in (0, 1, -1, 2, -2):
         scaled = value / np.pi**k
-        frac = Fraction(scaled).limit_denominator(12)
-        if frac == 0 or abs(float(frac) - scaled) > tolerance * abs(scaled):
-            continue
-        cost = abs(frac.numerator) + frac.denominator + 2 * abs(k)
-        if best is None or cost < best[0]:
-            best = (cost, sp.Rational(frac.numerator, frac.denominator) * sp.pi**k)
+        for q in range(1, 13):
+            p = round(scaled * q)
+            if p == 0 or abs(p / q - scaled) > tolerance * abs(scaled):
+                continue
+            cost = (abs(p) + q + 2 * abs(k), abs(p / q - scaled))
+            if best is None or cost < best[0]:
+                best = (cost, sp.Rational(p, q) * sp.pi**k)
     return sp.Float(value, 6) if best is None else best[1]
 
 
@@ -146,15 +151,9 @@ def dimensional_search(
         )
     if (x <= 0).any() or (y <= 0).any():
         raise ValueError("the monomial search takes positive inputs and targets")
-    grid = np.arange(-max_power, max_power + step / 2, step)
-    lattice = np.array(list(itertools.product(grid, repeat=len(names))))
-    u = np.array([[float(v) for v in variable_units[n]] for n in names])
-    matches = np.all(
-        np.abs(lattice @ u - np.array([float(t) for t in target_units])) < 1e-9, axis=1
+    candidates, tried = consistent_exponents(
+        names, variable_units, target_units, max_power=max_power, step=step
     )
-    candidates = lattice[matches]
-    if not len(candidates):
-        raise UnitsError("no law on the exponent lattice has the target's units")
     residual = np.log(y)[None, :] - candidates @ np.log(x).T  # (k, n)
     log_c = residual.mean(axis=1)
     rms = np.sqrt(((residual - log_c[:, None]) ** 2).mean(axis=1))
@@ -163,12 +162,99 @@ def dimensional_search(
     order = np.lexsort((complexity, np.round(rms / max(rms.min(), 1e-300), 6)))
     best = order[0]
     constant = float(np.exp(log_c[best]))
-    symbols = [sp.Symbol(n, positive=True) for n in names]
     exps = tuple(sp.Rational(Fraction(float(e)).limit_denominator(12)) for e in candidates[best])
-    expr = snap_constant(constant, tolerance) * sp.Mul(
-        *[s**e for s, e in zip(symbols, exps, strict=True)]
+    expr = monomial(snap_constant(constant, tolerance), names, candidates[best])
+    return SearchResult(expr, constant, exps, float(rms[best]), tried, tried - len(candidates))
+
+
+def consistent_exponents(
+    names: list[str],
+    variable_units: dict[str, tuple],
+    target_units: tuple,
+    *,
+    max_power: float = 3.0,
+    step: float = 0.5,
+) -> tuple[np.ndarray, int]:
+    """The exponent vectors e on the lattice {-max_power, ..., max_power} (in steps) with
+    units of prod x_i^e_i equal to the target's, shape (k, n_variables), and the number of
+    lattice points tried.
+
+    Raises:
+        UnitsError: when none has the target's units.
+    """
+    grid = np.arange(-max_power, max_power + step / 2, step)
+    lattice = np.array(list(itertools.product(grid, repeat=len(names))))
+    u = np.array([[float(v) for v in variable_units[n]] for n in names])
+    matches = np.all(
+        np.abs(lattice @ u - np.array([float(t) for t in target_units])) < 1e-9, axis=1
     )
-    return SearchResult(expr, constant, exps, float(rms[best]), len(lattice), int((~matches).sum()))
+    if not matches.any():
+        raise UnitsError("no law on the exponent lattice has the target's units")
+    return lattice[matches], len(lattice)
+
+
+def monomial(constant: sp.Expr, names: list[str], exponents) -> sp.Expr:
+    """constant * prod_i names_i^exponents_i as sympy (positive symbols, exponents as
+    fractions of denominator <= 12)."""
+    symbols = [sp.Symbol(n, positive=True) for n in names]
+    exps = [sp.Rational(Fraction(float(e)).limit_denominator(12)) for e in exponents]
+    return constant * sp.Mul(*[s**e for s, e in zip(symbols, exps, strict=True)])
+
+
+@dataclass(frozen=True)
+class CentralForceResult:
+    """A central law f(x) r_hat read from vector data: the ``exponents`` of f = prod x_i^e_i,
+    the linear map ``B`` (d, k) and ``offset`` (k,) with data = f r_hat B + offset, and the
+    fraction of the data's variance the best law leaves unexplained (1 - R^2)."""
+
+    exponents: tuple
+    B: np.ndarray
+    offset: np.ndarray
+    unexplained: float
+
+
+def central_force_search(
+    data: np.ndarray,
+    delta: np.ndarray,
+    x: np.ndarray,
+    names: list[str],
+    variable_units: dict[str, tuple],
+    target_units: tuple,
+    *,
+    max_power: float = 3.0,
+    step: float = 0.5,
+) -> CentralForceResult:
+    """The central law of the target's units whose linear image fits ``data`` best.
+
+    For every exponent vector of :func:`consistent_exponents`, f = prod x_i^e_i and the
+    least squares data ~ f (delta / |delta|) B + offset; the smallest residual sum of
+    squares wins, ties (within 1e-6) going to the smallest sum of |e_i|. The overall scale
+    of f is not identified (it is in B): the data may be in any units that are linear in
+    the force, such as the messages of a graph network.
+
+    Args:
+        data: (n, k) vectors, e.g. message components.
+        delta: (n, d) separation vectors (their direction r_hat).
+        x: (n, n_variables) positive variables of f, columns named by ``names``.
+    """
+    candidates, _ = consistent_exponents(
+        names, variable_units, target_units, max_power=max_power, step=step
+    )
+    direction = delta / np.linalg.norm(delta, axis=1, keepdims=True)
+    logs = np.log(x)
+    centred = data - data.mean(0)
+    best = None
+    for e in candidates:
+        f = np.exp(logs @ e)
+        design = np.concatenate([f[:, None] * direction, np.ones((len(f), 1))], axis=1)
+        coef, *_ = np.linalg.lstsq(design, data, rcond=None)
+        rss = float(((data - design @ coef) ** 2).sum())
+        key = (round(rss / max(float((centred**2).sum()), 1e-300), 6), float(np.abs(e).sum()))
+        if best is None or key < best[0]:
+            best = (key, e, coef)
+    (unexplained, _), e, coef = best
+    exps = tuple(sp.Rational(Fraction(float(v)).limit_denominator(12)) for v in e)
+    return CentralForceResult(exps, coef[:-1], coef[-1], unexplained)
 
 
 def gplearn_expression(program, names: list[str], tolerance: float) -> sp.Expr:
@@ -185,6 +271,8 @@ def gplearn_expression(program, names: list[str], tolerance: float) -> sp.Expr:
         "neg": lambda a: -a,
         "inv": lambda a: 1 / a,
         "abs": sp.Abs,
+        "sin": sp.sin,
+        "cos": sp.cos,
     }
     expr = sp.sympify(str(program), locals={**symbols, **functions})
     floats = {f: snap_constant(float(f), tolerance) for f in expr.atoms(sp.Float)}

@@ -25,10 +25,20 @@ from physml.config import ConfigError
 from physml.metrics import Metric
 from physml.tasks.base import Method, Reference, RunContext, Task
 from physml.tasks.seeds import Stream, generator
+from physml.tasks.symmetry.symbolic_networks import NETWORK_LAWS, NetworkLawSettings
 
 __all__ = ["SymbolicLaws", "SymbolicLawsSettings"]
 
-LawName = Literal["kepler", "pendulum", "ideal-gas", "newton", "coulomb"]
+LawName = Literal[
+    "kepler",
+    "pendulum",
+    "ideal-gas",
+    "newton",
+    "coulomb",
+    "newton-messages",
+    "coulomb-messages",
+    "pendulum-hnn",
+]
 _LITERATURE = (
     "gplearn's defaults on the same data; literature, not physml's reference: gplearn "
     "recovers 16 % of the Feynman benchmark exactly at zero noise (SRBench 2021, La Cava "
@@ -47,7 +57,18 @@ class GplearnSettings(BaseModel):
 class SymbolicLawsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
     laws: list[LawName] = Field(
-        ["kepler", "pendulum", "ideal-gas", "newton", "coulomb"], min_length=1, max_length=5
+        [
+            "kepler",
+            "pendulum",
+            "ideal-gas",
+            "newton",
+            "coulomb",
+            "newton-messages",
+            "coulomb-messages",
+            "pendulum-hnn",
+        ],
+        min_length=1,
+        max_length=8,
     )
     n_seeds: int = Field(1, ge=1, le=100, description="independent samples per law and noise")
     n_samples: int = Field(200, ge=10, le=100_000, description="points per sample")
@@ -59,6 +80,7 @@ class SymbolicLawsSettings(BaseModel):
     step: float = Field(0.5, gt=0, le=1, description="exponent lattice spacing")
     compare_gplearn: bool = Field(True, description="run gplearn's defaults on the same data")
     gplearn: GplearnSettings = GplearnSettings()
+    networks: NetworkLawSettings = NetworkLawSettings()
 
 
 class DimensionalSettings(BaseModel):
@@ -89,7 +111,10 @@ class SymbolicLaws(Task):
             )
         from physml.sim.laws.catalogue import LAWS
 
-        widest = max(len(LAWS[name].variables) for name in config.laws)
+        widest = max(
+            len(NETWORK_LAWS[name]) if name in NETWORK_LAWS else len(LAWS[name].variables)
+            for name in config.laws
+        )
         points = (2 * config.max_power / config.step + 1) ** widest
         if points > 5e6:
             raise ConfigError(
@@ -107,21 +132,33 @@ class SymbolicLaws(Task):
 
     def run(self, config: Any, ctx: RunContext) -> dict[str, Metric]:
         from physml.sim.laws.catalogue import LAWS, sample
+        from physml.tasks.symmetry.symbolic_networks import network_law, network_metrics
 
         method = self.method_of(config)
         ours = method == "dimensional"
         gp = config.compare_gplearn or not ours
         rows: list[dict] = []
+        diagnostics: list[dict] = []
         total = len(config.laws) * config.n_seeds * len(config.noise_levels)
         with ctx.progress("searching", total) as bar:
             for i, name in enumerate(config.laws):
-                law = LAWS[name]
                 for j, noise in enumerate(config.noise_levels):
                     for seed in range(config.n_seeds):
+                        key = {"law": name, "noise": noise, "seed": seed}
+                        if name in NETWORK_LAWS:
+                            found = network_law(name, config, j, seed, ctx, gp)
+                            rows += [
+                                {**key, "method": m, **row}
+                                for m, row in found.pop("rows").items()
+                                if m == "gplearn" or ours
+                            ]
+                            diagnostics.append({**key, **found})
+                            bar.advance()
+                            continue
+                        law = LAWS[name]
                         rng = generator(ctx.seed, Stream.SYMBOLIC_LAWS, i, j, seed)
                         x, y = sample(law, config.n_samples, rng, noise)
                         tol = max(1e-6, 5 * noise / np.sqrt(config.n_samples))
-                        key = {"law": name, "noise": noise, "seed": seed}
                         if ours:
                             rows.append({**key, "method": "physml", **_ours(law, x, y, tol)})
                         if gp:
@@ -132,8 +169,10 @@ class SymbolicLaws(Task):
             ctx.log(
                 f"{row['method']:8s} {row['law']:10s} noise {row['noise']:g}: {row['expression']}"
             )
+        for row in diagnostics:
+            ctx.log(", ".join(f"{k} {v}" for k, v in row.items()))
         ctx.write_log(rows)
-        return _metrics(config, rows, ours, gp)
+        return _metrics(config, rows, ours, gp) | network_metrics(diagnostics)
 
 
 def _ours(law, x, y, tolerance: float) -> dict:
