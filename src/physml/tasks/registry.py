@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from physml.tasks.anomaly.bump_hunt import BumpHunt
 from physml.tasks.anomaly.data_dimension import DataDimension
 from physml.tasks.anomaly.init_criticality import InitCriticality
 from physml.tasks.anomaly.manifold_autoencoder import ManifoldAutoencoder
@@ -65,6 +66,7 @@ TASKS: dict[str, Task] = {
         InitCriticality(),
         DataDimension(),
         ManifoldAutoencoder(),
+        BumpHunt(),
         ParticleTracking(),
         SymbolicLaws(),
         DoublePendulum(),
