@@ -95,11 +95,11 @@ class HMCSettings(NetworkSettings):
     activation: Literal["relu", "tanh", "silu", "gelu"] = "tanh"
     prior_std: float = Field(1.0, gt=0, le=100, description="Gaussian prior std of weights")
     n_chains: int = Field(4, ge=2, le=64, description="chains, each from its own MAP fit")
-    n_warmup: int = Field(150, ge=0, le=100_000, description="step-size adaptation steps")
-    n_samples: int = Field(200, ge=4, le=100_000, description="kept iterations per chain")
-    n_leapfrog: int = Field(20, ge=1, le=1000, description="leapfrog steps per iteration")
+    n_warmup: int = Field(100, ge=0, le=100_000, description="step-size adaptation steps")
+    n_samples: int = Field(150, ge=4, le=100_000, description="kept iterations per chain")
+    n_leapfrog: int = Field(10, ge=1, le=1000, description="leapfrog steps per iteration")
     step_size: float = Field(1e-3, gt=0, le=10, description="initial leapfrog step")
-    thin: int = Field(4, ge=1, le=1000, description="keep every thin-th draw")
+    thin: int = Field(3, ge=1, le=1000, description="keep every thin-th draw")
 
 
 _TRAIN = {
@@ -110,7 +110,10 @@ _TRAIN = {
 }
 _HMC = {
     "quick": _TRAIN["quick"],
-    "full": {**_TRAIN["full"], "model": {"n_warmup": 1000, "n_samples": 2000, "thin": 10}},
+    "full": {
+        **_TRAIN["full"],
+        "model": {"n_warmup": 1000, "n_samples": 2000, "n_leapfrog": 20, "thin": 10},
+    },
 }
 _FULL_SIZES = {"n_train": 30_000, "n_val": 3000, "n_test": 10_000}
 
