@@ -27,7 +27,7 @@ def test_laws_recovered_exactly_beside_gplearn(tmp_path) -> None:
     ("assignment", "says"),
     [
         (["units=none"], "units='none': the dimensional search needs units"),
-        (["max_power=6", "step=0.01"], "exponent vectors for 4 variables"),
+        (["max_power=6", "step=0.01"], "exponent vectors for 5 variables"),
     ],
 )
 def test_refusals(assignment: list[str], says: str, tmp_path) -> None:
