@@ -1,0 +1,61 @@
+"""nuclear-masses on the real tables: S2n of known nuclei, GP corrections that reduce a
+model's rms on AME2012's new nuclei, BMA weights that sum to one; the missing package
+and bad evaluation orders refused in one line."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+
+from cli_refusals import assert_refused, set_args
+from physml.data.loaders.mass_tables import load_mass_table
+from physml.tasks import run
+from physml.tasks.inference.nuclear_masses import separation_energies
+
+pytest.importorskip("masstable")
+
+
+def test_two_neutron_separation_energies_of_known_nuclei() -> None:
+    s2n = separation_energies(load_mass_table("AME2003"))
+    assert s2n[(82, 126)] == pytest.approx(14.106, abs=0.01)  # 208Pb, AME2003: 14105.5 keV
+    assert s2n[(50, 82)] == pytest.approx(12.56, abs=0.05)  # 132Sn
+    assert all(z % 2 == 0 and n % 2 == 0 for z, n in s2n)
+    # tables with CR line ends (DUZU) read like the others
+    assert len(load_mass_table("DUZU")) > 8000
+
+
+def test_gp_correction_and_bma(tmp_path) -> None:
+    m = run(
+        "nuclear-masses", overrides={"models": ["WS32010", "DUZU"]}, seed=0, out=tmp_path
+    ).metrics
+    for model in ("WS32010", "DUZU"):
+        after = m[f"rms {model}+GP"]
+        assert after.value < after.reference + 2 * after.gap_error  # no worse than alone
+        assert 0.05 < after.value < 1.0  # MeV
+    weights = [m["BMA weight WS32010"].value, m["BMA weight DUZU"].value]
+    assert sum(weights) == pytest.approx(1.0)
+    for name in ("BMA", "average"):
+        for label, level in (("1 sigma", 0.6827), ("2 sigma", 0.9545)):
+            c = m[f"coverage {label} {name}"]
+            assert c.reference == level and 0 <= c.value <= 1
+    assert np.isfinite(m["rms BMA"].gap_error)
+
+
+def test_missing_package_is_one_line(tmp_path, monkeypatch) -> None:
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util,
+        "find_spec",
+        lambda name, *a: None if name == "masstable" else real(name, *a),
+    )
+    assert_refused(["run", "nuclear-masses"], '".[nuclear]"', tmp_path)
+
+
+def test_training_table_must_be_older(tmp_path) -> None:
+    assert_refused(
+        set_args("nuclear-masses", ["train_table=AME2003", "test_table=AME2003"]),
+        "train_table",
+        tmp_path,
+    )
