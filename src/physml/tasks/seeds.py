@@ -79,6 +79,12 @@ class Stream(enum.IntEnum):
     PENDULUM_DATA = 101  #: double-pendulum initial conditions (0: training, 1: test)
     PENDULUM_ROTATIONS = 102  #: double-pendulum random O(d) matrices of the equivariance test
     SYMMETRY_BENCH = 103  #: bench symmetry: the lens systems its timings render
+    SBI_OBSERVATIONS = 121  #: sbi-benchmark observed data and reference posteriors, per problem
+    SBI_SIMULATIONS = 122  #: sbi-benchmark training simulations, per (problem, budget)
+    SBI_TRAINING = 123  #: sbi-benchmark network weights, batches and posterior sampling
+    SBI_CALIBRATION = 124  #: SBC and TARP simulations and reference points, per fit
+    FIELD_INFERENCE = 125  #: field-inference fields: training, observed, calibration
+    SBI_BENCH = 126  #: bench sbi: the simulations and observations both fits share
     SWEEP_POINTS = 141  #: physml sweep: one seed per grid point, keyed by the point's index
     LENSING_IMAGES = 111  #: lensing-substructure images, per part (0 train, 1 val, 2 test)
     LENSING_MEMBERS = 112  #: lensing-substructure network initialisation, per member
