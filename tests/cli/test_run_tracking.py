@@ -112,3 +112,36 @@ def test_store_that_refuses_gives_one_line_and_keeps_the_run(run_dir: Path) -> N
     assert result.exit_code == 2 and len(lines) == 1, result.output
     assert "refused the run" in lines[0] and f"--resume {run_dir}" in lines[0]
     assert (run_dir / "metrics.json").is_file()
+
+
+def test_a_real_run_tracked_from_the_command_line(tmp_path: Path) -> None:
+    from mlflow.tracking import MlflowClient
+
+    # 28 pair couplings of an 8-spin chain, 60 noiseless states: OLS is exact to rounding
+    small = ["size=8", "n_train=60", "n_test=60", "n_bootstrap=2"]
+    args = ["run", "ising-couplings", "--method", "ols", "--out", str(tmp_path / "runs")]
+    args += [
+        *(a for s in small for a in ("--set", s)),
+        "--track",
+        "mlflow",
+        "--track",
+        "tensorboard",
+    ]
+    result = runner.invoke(app, args, terminal_width=200)
+    assert result.exit_code == 0, result.output
+    (run_dir,) = (tmp_path / "runs").glob("ising-couplings/ols/*")
+    run = read_run(run_dir)
+    client = MlflowClient(tracking_uri=f"sqlite:///{tmp_path / 'runs' / 'mlflow.db'}")
+    (tracked,) = client.search_runs(
+        [client.get_experiment_by_name("ising-couplings").experiment_id]
+    )
+    metrics = tracked.data.metrics
+    exact = run.record.metrics["max|K - K_exact|"]
+    assert metrics["max_K - K_exact_"] == exact.value < 1e-10
+    assert metrics["max_K - K_exact_/reference"] == 0.0
+    for column, points in run.curves.items():
+        history = client.get_metric_history(tracked.info.run_id, f"curve/{column}")
+        assert sorted((m.step, m.value) for m in history) == points
+    plots = {f.path for f in client.list_artifacts(tracked.info.run_id, "plots")}
+    assert plots == {f"plots/{p.name}" for p in run.plots} and plots
+    assert (tmp_path / "runs" / "tensorboard" / "ising-couplings" / "ols" / run_dir.name).is_dir()
