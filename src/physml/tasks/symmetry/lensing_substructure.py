@@ -48,17 +48,21 @@ class LensSimulatorSettings(BuiltSettings):
     background: float = Field(0.05, ge=0, le=100, description="sky level, source units")
     exposure: float = Field(300.0, gt=0, le=1e8, description="counts per unit brightness")
     n_subhalos: float = Field(25.0, ge=0, le=1000, description="mean CDM subhalos per lens")
+    subhalo_masses: tuple[float, float] = Field(
+        (1e8, 1e10),
+        description="subhalo mass range, solar masses (below 1e8 a subhalo adds S/N << 1)",
+    )
     subhalo_slope: float = Field(1.9, gt=1, le=3, description="dN/dM ~ M^-slope")
     vortex_points: int = Field(40, ge=2, le=1000, description="point masses per vortex")
     vortex_mass: tuple[float, float] = Field(
         (3e9, 3e10), description="total vortex mass range, solar masses"
     )
 
-    @field_validator("vortex_mass")
+    @field_validator("vortex_mass", "subhalo_masses")
     @classmethod
     def _mass_range(cls, value: tuple[float, float]) -> tuple[float, float]:
-        if not 0 < value[0] <= value[1] <= 1e13:
-            raise ValueError(f"vortex_mass={list(value)} is not allowed: 0 < low <= high <= 1e13")
+        if not 0 < value[0] < value[1] <= 1e13:
+            raise ValueError(f"{list(value)} is not allowed: masses 0 < low < high <= 1e13")
         return value
 
     def build(self) -> Any:
@@ -150,7 +154,7 @@ def _training(epochs: int) -> dict[str, Any]:
     return {
         "train": {
             "max_epochs": epochs,
-            "batch_size": 64,
+            "batch_size": 32,
             "learning_rate": 2e-3,
             "weight_decay": 1e-4,
             "patience": 4,
@@ -158,7 +162,7 @@ def _training(epochs: int) -> dict[str, Any]:
     }
 
 
-_PRESETS = {"quick": _training(8), "full": _training(40)}
+_PRESETS = {"quick": _training(12), "full": _training(40)}
 
 
 class LensingSubstructure(Task):
