@@ -57,6 +57,7 @@ Example:
 
 from __future__ import annotations
 
+import functools
 import math
 from dataclasses import dataclass, fields
 
@@ -186,12 +187,16 @@ def _dijet_function(m: np.ndarray, model: DijetModel) -> np.ndarray:
     return (1.0 - x) ** model.p1 / x**model.p2
 
 
+@functools.lru_cache(maxsize=16)
 def _mass_grid(model: DijetModel) -> tuple[np.ndarray, np.ndarray, float]:
-    """(grid, cumulative on it, normalisation): trapezoids on a log-spaced grid."""
+    """(grid, cumulative on it, normalisation): trapezoids on a log-spaced grid (cached per
+    model; the arrays are read-only)."""
     grid = np.geomspace(model.m_min, model.m_max, _GRID)
     f = _dijet_function(grid, model)
     cumulative = np.concatenate([[0.0], np.cumsum(0.5 * (f[1:] + f[:-1]) * np.diff(grid))])
-    return grid, cumulative / cumulative[-1], float(cumulative[-1])
+    cdf = cumulative / cumulative[-1]
+    grid.flags.writeable = cdf.flags.writeable = False
+    return grid, cdf, float(cumulative[-1])
 
 
 def two_body_momentum(m: float, m1: float, m2: float) -> float:
