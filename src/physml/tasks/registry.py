@@ -15,6 +15,7 @@ from physml.tasks.collider.top_tagging import TopTagging
 from physml.tasks.cosmology.field_emulator import FieldEmulator
 from physml.tasks.inference.gp_emulator import GPEmulator
 from physml.tasks.inference.nuclear_masses import NuclearMasses
+from physml.tasks.inference.sbi_benchmark import SbiBenchmark
 from physml.tasks.inference.uq_regression import UQRegression
 from physml.tasks.pde.burgers_inverse import BurgersInverse
 from physml.tasks.pde.burgers_operator import BurgersOperator
@@ -78,6 +79,7 @@ TASKS: dict[str, Task] = {
         BurgersOperator(),
         NavierStokesOperator(),
         ParamFitAutodiff(),
+        SbiBenchmark(),
         UQRegression(),
         NuclearMasses(),
         GPEmulator(),

@@ -1,0 +1,281 @@
+r"""Neural posterior, likelihood and ratio estimation through the ``sbi`` package.
+
+:func:`fit_posterior` trains one of sbi's amortised estimators on simulations (theta, x)
+and returns a :class:`FittedPosterior` that samples p(theta | x_o) for any observation:
+
+* ``npe``: neural posterior estimation (NPE-C, Greenberg et al. 2019): a conditional flow
+  q(theta | x), sampled directly; draws outside the prior's support are rejected by sbi,
+  and the fraction it rejects (the leakage) is measured by :meth:`FittedPosterior.leakage`;
+* ``nle``: neural likelihood estimation (Papamakarios et al. 2019): a flow q(x | theta),
+  sampled with sbi's vectorised slice-sampling MCMC on q(x_o | theta) p(theta);
+* ``nre``: neural ratio estimation (NRE-C, Miller et al. 2022): a classifier's log ratio,
+  sampled with the same MCMC.
+
+An optional embedding network (e.g. :class:`~physml.models.embeddings.FieldCNN`) maps
+large data to a short summary learned together with the estimator. sbi writes TensorBoard
+logs into ``./sbi-logs/`` and prints progress bars unless told otherwise: here its
+training statistics go to an in-memory :class:`EpochLog` (the task writes them into its
+run directory) and every progress bar is off, so nothing lands in the working directory.
+
+A training whose losses are not finite raises :class:`SBITrainingDiverged`. sbi is the
+optional ``sbi`` extra (``pip install -e '.[sbi]'``); :func:`require_sbi` names it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import math
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+from physml.config import ConfigError
+from physml.train.fitting import TrainingDiverged
+
+__all__ = [
+    "METHODS",
+    "EpochLog",
+    "FittedPosterior",
+    "SBITrainingDiverged",
+    "fit_posterior",
+    "require_sbi",
+    "torch_prior",
+]
+
+METHODS = ("npe", "nle", "nre")
+SBIMethod = Literal["npe", "nle", "nre"]
+
+
+class SBITrainingDiverged(TrainingDiverged):
+    """An sbi estimator's training or validation loss became NaN or infinite."""
+
+
+def require_sbi(task: str) -> None:
+    """Refuse (one line, :class:`~physml.config.ConfigError`) when sbi is not installed."""
+    try:
+        import sbi  # noqa: F401
+    except ImportError as err:
+        raise ConfigError(f"{task} needs the sbi package: pip install -e '.[sbi]'") from err
+
+
+@dataclass
+class EpochLog:
+    """sbi's tracker, kept in memory: per-epoch losses and per-round summaries, as rows."""
+
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    label: str = ""
+    _epochs: dict[int, dict[str, Any]] = field(default_factory=dict)
+
+    @property
+    def log_dir(self) -> None:
+        return None
+
+    def log_metric(self, name: str, value: float, step: int | None = None) -> None:
+        if name in ("training_loss", "validation_loss", "epoch_durations_sec"):
+            row = self._epochs.setdefault(int(step or 0), {"fit": self.label, "epoch": step})
+            row[name] = float(value)
+
+    def log_metrics(self, metrics: dict[str, float], step: int | None = None) -> None:
+        for name, value in metrics.items():
+            self.log_metric(name, value, step)
+
+    def log_params(self, params: dict[str, Any]) -> None:
+        return
+
+    def add_figure(self, name: str, figure: Any, step: int | None = None) -> None:
+        return
+
+    def flush(self) -> None:
+        for step in sorted(self._epochs):
+            row = self._epochs[step]
+            self.rows.append(
+                {
+                    key: row.get(key, math.nan)
+                    for key in ("fit", "epoch", "training_loss", "validation_loss")
+                }
+            )
+        self._epochs.clear()
+
+
+def torch_prior(kind: str, low: float, high: float, dim: int, device: str = "cpu") -> Any:
+    """sbi's prior: ``BoxUniform(low, high)`` for ``kind="uniform"``, independent
+    N(low, high^2) for ``kind="normal"``; float32, ``dim`` parameters."""
+    import torch
+    from sbi.utils import BoxUniform
+    from torch.distributions import Independent, Normal
+
+    ones = torch.ones(dim, device=device)
+    if kind == "uniform":
+        return BoxUniform(low * ones, high * ones, device=device)
+    return Independent(Normal(low * ones, high * ones), 1)
+
+
+@dataclass
+class FittedPosterior:
+    """A trained sbi posterior (any method), sampled with numpy in and out."""
+
+    method: SBIMethod
+    posterior: Any
+    seed: int
+    mcmc_chains: int = 20
+
+    def sample(self, x_o: np.ndarray, n: int, *, seed: int) -> np.ndarray:
+        """``n`` draws of theta given one observation ``x_o``: (n, D) float64."""
+        import torch
+
+        x = torch.as_tensor(np.asarray(x_o, dtype=np.float32)[None])
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            if self.method == "npe":
+                draws = self.posterior.sample((n,), x=x, show_progress_bars=False)
+            else:
+                self.posterior.set_default_x(x)
+                draws = self.posterior.sample((n,), show_progress_bars=False)
+        return draws.detach().double().cpu().numpy()
+
+    def sample_batched(self, x_o: np.ndarray, n: int, *, seed: int) -> np.ndarray:
+        """``n`` draws given each row of ``x_o`` (n_obs, ...): (n_obs, n, D); one batched
+        call for NPE, one chain set per observation otherwise."""
+        import torch
+
+        if self.method != "npe":
+            return np.stack([self.sample(x, n, seed=seed + i) for i, x in enumerate(x_o)])
+        x = torch.as_tensor(np.asarray(x_o, dtype=np.float32))
+        with torch.random.fork_rng():
+            torch.manual_seed(seed)
+            draws = self.posterior.sample_batched(
+                (n,),
+                x=x,
+                max_sampling_batch_size=max(1, 100_000 // len(x)),
+                show_progress_bars=False,
+            )
+        return draws.detach().double().cpu().numpy().transpose(1, 0, 2)
+
+    def log_prob(self, theta: np.ndarray, x_o: np.ndarray) -> np.ndarray:
+        """log q(theta | x_o), normalised over the prior's support (NPE only): (n,)."""
+        import torch
+
+        if self.method != "npe":
+            raise ValueError(f"{self.method} has no normalised posterior density")
+        x = torch.as_tensor(np.asarray(x_o, dtype=np.float32)[None])
+        t = torch.as_tensor(np.asarray(theta, dtype=np.float32))
+        with torch.no_grad():
+            return self.posterior.log_prob(t, x=x).double().cpu().numpy()
+
+    def leakage(self, x_o: np.ndarray, n: int = 10_000) -> float:
+        """Fraction of q(theta | x_o)'s mass outside the prior's support (NPE; 0 for the
+        MCMC methods, whose targets include the prior)."""
+        import torch
+
+        if self.method != "npe":
+            return 0.0
+        x = torch.as_tensor(np.asarray(x_o, dtype=np.float32)[None])
+        with torch.random.fork_rng():
+            torch.manual_seed(self.seed)
+            inside = self.posterior.leakage_correction(x, num_rejection_samples=n)
+        return float(1.0 - inside)
+
+
+def _check_finite(inference: Any, label: str) -> None:
+    summary = inference._summary  # sbi keeps its per-epoch losses here
+    losses = summary.get("training_loss", []) + summary.get("validation_loss", [])
+    if not losses or not all(math.isfinite(v) for v in losses):
+        raise SBITrainingDiverged(
+            f"{label}: the sbi training loss became NaN or infinite; try a smaller "
+            "learning_rate or more simulations"
+        )
+
+
+def fit_posterior(
+    method: SBIMethod,
+    prior: Any,
+    theta: np.ndarray,
+    x: np.ndarray,
+    *,
+    seed: int,
+    estimator: str = "maf",
+    hidden_features: int = 50,
+    num_transforms: int = 5,
+    embedding: Any = None,
+    learning_rate: float = 5e-4,
+    batch_size: int = 200,
+    max_epochs: int = 2**31 - 1,
+    stop_after_epochs: int = 20,
+    mcmc_chains: int = 20,
+    log: EpochLog | None = None,
+    device: str = "cpu",
+) -> FittedPosterior:
+    """Train sbi's ``method`` on simulations and build its posterior.
+
+    Args:
+        method: ``"npe"``, ``"nle"`` or ``"nre"``.
+        prior: a torch distribution over theta (:func:`torch_prior`).
+        theta: (n, D) parameters; x: (n, ...) the data simulated from them.
+        seed: seeds the network's weights, the batches and the sampler.
+        estimator: sbi's flow (``"maf"``, ``"nsf"``, ``"mdn"``) for npe and nle; the
+            classifier (``"resnet"``, ``"mlp"``) for nre.
+        hidden_features, num_transforms: the estimator's width and number of flow layers.
+        embedding: an ``nn.Module`` summarising x (NPE and NRE), or None.
+        learning_rate, batch_size, max_epochs, stop_after_epochs: sbi's training options
+            (early stopping on a 10 % validation split, best weights kept).
+        mcmc_chains: slice-sampling chains for nle and nre.
+        log: receives the per-epoch losses (else discarded).
+        device: torch device of the training.
+
+    Returns:
+        :class:`FittedPosterior`.
+
+    Raises:
+        SBITrainingDiverged: when the losses are not finite.
+    """
+    import torch
+    from sbi.inference import NLE, NPE, NRE_C
+    from sbi.neural_nets import classifier_nn, likelihood_nn, posterior_nn
+    from torch import nn
+
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not allowed: expected one of {METHODS}")
+    tracker = log if log is not None else EpochLog()
+    tracker.label = tracker.label or method
+    embed = embedding if embedding is not None else nn.Identity()
+    common = {"prior": prior, "device": device, "show_progress_bars": False, "tracker": tracker}
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        if method == "npe":
+            net = posterior_nn(
+                estimator,
+                hidden_features=hidden_features,
+                num_transforms=num_transforms,
+                embedding_net=embed,
+            )
+            inference = NPE(density_estimator=net, **common)
+        elif method == "nle":
+            net = likelihood_nn(
+                estimator, hidden_features=hidden_features, num_transforms=num_transforms
+            )
+            inference = NLE(density_estimator=net, **common)
+        else:
+            net = classifier_nn(estimator, hidden_features=hidden_features, embedding_net_x=embed)
+            inference = NRE_C(classifier=net, **common)
+        t = torch.as_tensor(np.asarray(theta, dtype=np.float32))
+        data = torch.as_tensor(np.asarray(x, dtype=np.float32))
+        inference.append_simulations(t, data)
+        with contextlib.redirect_stdout(io.StringIO()):  # sbi prints its convergence line
+            inference.train(
+                training_batch_size=batch_size,
+                learning_rate=learning_rate,
+                max_num_epochs=max_epochs,
+                stop_after_epochs=stop_after_epochs,
+            )
+        _check_finite(inference, f"{method} ({tracker.label})")
+        if method == "npe":
+            posterior = inference.build_posterior()
+        else:
+            posterior = inference.build_posterior(
+                sample_with="mcmc",
+                mcmc_method="slice_np_vectorized",
+                mcmc_parameters={"num_chains": mcmc_chains, "warmup_steps": 50, "thin": 1},
+            )
+    return FittedPosterior(method, posterior, seed, mcmc_chains)

@@ -1,0 +1,115 @@
+"""What ``sbi-benchmark`` and ``field-inference`` share: the NPE / NLE / NRE methods and
+their settings, one fit with its log rows, and the calibration metrics (SBC ranks and TARP
+coverage against the diagonal of an exact posterior).
+
+The estimators train with sbi's own loop (early stopping on a 10 % validation split), so
+the methods are not ``trained`` in the house engine's sense: their ``model`` section holds
+sbi's training options too.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from physml.metrics import Metric
+from physml.tasks.base import MAX_WIDTH, Method
+from physml.train.failures import TrainingFailed
+
+__all__ = [
+    "FlowSettings",
+    "PosteriorOutsidePrior",
+    "RatioSettings",
+    "calibration_metrics",
+    "check_leakage",
+    "fit_options",
+    "sbi_methods",
+]
+
+#: Expected KS distance of n uniform values from U(0, 1), times sqrt(n) (the mean of the
+#: Kolmogorov distribution, sqrt(pi / 2) ln 2), and its standard deviation times sqrt(n).
+KS_MEAN, KS_STD = math.sqrt(math.pi / 2) * math.log(2), 0.2603
+
+
+class PosteriorOutsidePrior(TrainingFailed):
+    """A posterior estimate puts more of its mass outside the prior's support than allowed."""
+
+
+class _SBITraining(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    hidden_features: int = Field(50, ge=1, le=MAX_WIDTH, description="estimator width")
+    learning_rate: float = Field(5e-4, gt=0, le=1, description="Adam learning rate")
+    batch_size: int = Field(200, ge=1, le=100_000, description="training batch size")
+    stop_after_epochs: int = Field(20, ge=1, le=10_000, description="early-stopping patience")
+    max_epochs: int = Field(2000, ge=1, le=100_000, description="most epochs of one fit")
+
+
+class FlowSettings(_SBITraining):
+    """NPE or NLE: sbi's conditional flow and its training."""
+
+    estimator: Literal["maf", "nsf", "mdn"] = Field("maf", description="sbi density estimator")
+    num_transforms: int = Field(5, ge=1, le=64, description="flow layers")
+
+
+class RatioSettings(_SBITraining):
+    """NRE: sbi's classifier and its training."""
+
+    estimator: Literal["resnet", "mlp"] = Field("resnet", description="sbi classifier")
+
+
+def sbi_methods(presets: dict[str, dict[str, Any]] | None = None) -> dict[str, Method]:
+    """The three sbi methods, each with the same per-preset overrides of its section."""
+    presets = presets or {}
+    specs = (
+        ("npe", "neural posterior estimation (sbi NPE-C, MAF)", FlowSettings),
+        ("nle", "neural likelihood estimation (sbi NLE, MAF + slice MCMC)", FlowSettings),
+        ("nre", "neural ratio estimation (sbi NRE-C, ResNet + slice MCMC)", RatioSettings),
+    )
+    return {
+        name: Method(name, summary, settings, trained=False, presets=presets)
+        for name, summary, settings in specs
+    }
+
+
+def fit_options(model: Any) -> dict[str, Any]:
+    """The keyword arguments of :func:`~physml.infer.simulation_based.fit_posterior`
+    that a method's settings give."""
+    return model.model_dump()
+
+
+def check_leakage(leakage: float, limit: float, where: str) -> None:
+    """Refuse an estimate with more than ``limit`` of its mass outside the prior."""
+    if leakage > limit:
+        raise PosteriorOutsidePrior(
+            f"{where}: {leakage:.1%} of the posterior estimate lies outside the prior's "
+            f"support (max_leakage={limit:g}); train on more simulations or longer"
+        )
+
+
+def calibration_metrics(
+    label: str, theta_true: np.ndarray, samples: np.ndarray, rng: np.random.Generator
+) -> tuple[dict[str, Metric], Any]:
+    """SBC and TARP metrics of posterior ``samples`` (n_sims, L, D) for ``theta_true``
+    (n_sims, D): each KS distance against the exact posterior's expectation
+    KS_MEAN / sqrt(n_sims), with its null spread KS_STD / sqrt(n_sims) as error.
+    Returns the metrics and the two :class:`~physml.metrics.posterior.Coverage` s (SBC,
+    TARP), whose p-values the tasks log."""
+    from physml.metrics.posterior import rank_uniformity, sbc_ranks, tarp_coverage
+
+    n = len(theta_true)
+    ranks = rank_uniformity(sbc_ranks(theta_true, samples), samples.shape[1])
+    tarp = tarp_coverage(theta_true, samples, seed=rng)
+    source = (
+        f"exact posterior: KS distance of {n} uniform values (mean of the Kolmogorov "
+        "distribution / sqrt(n))"
+    )
+    reference = KS_MEAN / math.sqrt(n)
+    error = KS_STD / math.sqrt(n)
+    metrics = {
+        f"SBC rank KS {label}": Metric(ranks.distance, reference, source=source, error=error),
+        f"TARP KS {label}": Metric(tarp.distance, reference, source=source, error=error),
+    }
+    return metrics, (ranks, tarp)
