@@ -153,19 +153,25 @@ def binary_calibration_resamples(
     label = np.asarray(label, dtype=np.float64)
     exact = np.asarray(exact, dtype=np.float64)
     rows = np.vstack([prob, exact[None, :]])
-    bins = np.clip((rows * n_bins).astype(int), 0, n_bins - 1)
-    onehot = np.stack([np.eye(n_bins)[b] for b in bins])  # (k + 1, n, n_bins)
+    per_row = []  # bin sums of q - label and q - p*, and the per-event terms
+    for q in rows:
+        onehot = np.eye(n_bins)[np.clip((q * n_bins).astype(int), 0, n_bins - 1)]
+        per_row.append(
+            (
+                onehot * (q - label)[:, None],
+                onehot * (q - exact)[:, None],
+                np.column_stack([np.abs(q - exact), (q - label) ** 2]),
+            )
+        )
 
     def statistic(w: np.ndarray) -> np.ndarray:
-        total = w.sum(axis=1, keepdims=True)
+        total = w.sum(axis=1)
         out = []
-        for j, q in enumerate(rows):
-            gap_label = np.abs(w @ (onehot[j] * (q - label)[:, None])).sum(axis=1)
-            gap_exact = np.abs(w @ (onehot[j] * (q - exact)[:, None])).sum(axis=1)
-            per_event = w @ np.column_stack([np.abs(q - exact), (q - label) ** 2]) / total
-            out.append(np.column_stack([gap_label / total[:, 0], gap_exact / total[:, 0]]))
-            out.append(per_event)
-        return np.concatenate(out, axis=1)
+        for to_label, to_exact, per_event in per_row:
+            out.append(np.abs(w @ to_label).sum(axis=1) / total)
+            out.append(np.abs(w @ to_exact).sum(axis=1) / total)
+            out.extend((w @ per_event / total[:, None]).T)
+        return np.stack(out, axis=1)
 
     return bootstrap(
         statistic, label.size, n_resamples=n_resamples, seed=seed, strata=label.astype(int)

@@ -25,7 +25,13 @@ def test_bdt_approaches_the_optimal_significance(tmp_path) -> None:
     assert 0 < gap.error == ams.gap_error < 0.3 * ams.reference
     assert gap.value > -2 * gap.error  # nothing beats the optimum beyond its noise
     assert 0 < auc.error < 0.005 and record.metrics["accuracy"].error > 0
-    for plot in ("roc.png", "scores.png", "ams.png"):
+    # calibration against the exact posterior P(signal | x) = sigmoid(llr)
+    ece, exact_ece = record.metrics["ECE"], record.metrics["ECE vs exact posterior"]
+    assert 0 <= ece.reference < 0.01  # the exact posterior is calibrated, up to noise
+    assert 0 <= exact_ece.value < 0.1 and 0 < record.metrics["mean |P - P_exact|"].value < 0.1
+    brier = record.metrics["Brier score"]
+    assert brier.value > brier.reference - 3 * brier.gap_error  # p* is the best Brier score
+    for plot in ("roc.png", "scores.png", "ams.png", "reliability.png"):
         assert (record.run_dir / "plots" / plot).stat().st_size > 0
 
 

@@ -13,7 +13,10 @@ same procedure applied to the exact ratio gives the reference, so the gap is wha
 method loses to the optimum; ``AMS_opt - AMS`` states it with the paired error of the
 same events. Errors of the AMS are a bootstrap of the measuring half with the cuts held
 fixed. AUC, 1/eps_B(eps_S = 0.5) and accuracy, on all evaluation events, are reported
-against the optimum with their bootstrap errors, as in the jet tasks.
+against the optimum with their bootstrap errors, as in the jet tasks. The probabilities
+themselves are scored against the exact posterior P(signal | x) = 1 / (1 + e^-llr) of the
+balanced classes (the prior of training): ECE and reliability curve, mean |P - P_exact|,
+Brier score (:func:`_calibration`).
 """
 
 from __future__ import annotations
@@ -144,6 +147,7 @@ class HiggsEvents(Task):
         metrics = {"AMS": ams, "AMS_opt - AMS": ams_opt, **metrics}
         ctx.log(f"{method}: AMS {ams.value:.3f}, optimum {ams.reference:.3f}")
         _plot_ams(ctx, method, data, half, scores[0], config.b_reg)
+        metrics |= _calibration(ctx, method, y, [s[test] for s in scores], optimum)
         return metrics
 
     def _scores(
@@ -165,6 +169,73 @@ class HiggsEvents(Task):
             return MLP(z.shape[1], tuple(config.model.hidden), 1)
 
         return fit_networks(make_model, z, label, split, config=config, ctx=ctx, name=method)
+
+
+def _calibration(
+    ctx: RunContext, method: str, y: np.ndarray, probs: list[np.ndarray], llr: np.ndarray
+) -> dict[str, Metric]:
+    """Calibration of the members' P(signal | x) against the exact posterior
+    p*(x) = 1 / (1 + exp(-llr)) of the balanced test classes (prior 1/2, as in training):
+    ECE against the labels (reference: p*'s own ECE on the same events, paired), ECE and
+    mean |P - p*| against p* itself (reference 0), the Brier score (reference p*'s);
+    ``reliability.png``. Bootstrap stratified by class, member mean with spread."""
+    from scipy import special
+
+    from physml.metrics.calibration import binary_calibration_resamples, reliability_curve
+    from physml.tasks.figures import new_figure, save_figure
+    from physml.tasks.seeds import N_RESAMPLES, bootstrap_seed
+
+    exact = special.expit(llr)
+    res = binary_calibration_resamples(
+        np.stack(probs), y, exact, n_resamples=N_RESAMPLES, seed=bootstrap_seed(ctx.seed, 2)
+    )
+    k, width = len(probs), 4
+    source = f"the exact posterior 1/(1 + e^-llr) on the same {y.size} test events"
+    metrics = {}
+    for column, name, against_exact in (
+        (0, "ECE", False),
+        (1, "ECE vs exact posterior", True),
+        (2, "mean |P - P_exact|", True),
+        (3, "Brier score", False),
+    ):
+        mean = np.zeros(res.value.size)
+        mean[[column + width * j for j in range(k)]] = 1.0 / k
+        estimate = res.combine(mean)
+        reference, gap_error = 0.0, None
+        if not against_exact:
+            reference = float(res.value[column + width * k])
+            gap = -mean
+            gap[column + width * k] = 1.0
+            gap_error = res.combine(gap).error
+        members = [res.value[column + width * j] for j in range(k)]
+        metrics[name] = Metric(
+            estimate.value,
+            reference,
+            "",
+            f"{source} (10 bins; paired bootstrap)",
+            ensemble_std(members),
+            error=estimate.error,
+            gap_error=gap_error,
+        )
+    ctx.log(
+        f"{method}: ECE {metrics['ECE'].value:.4f}, |P - P_exact| "
+        f"{metrics['mean |P - P_exact|'].value:.4f}"
+    )
+    fig, ax = new_figure()
+    ax.plot([0, 1], [0, 1], color="gray", lw=0.8)
+    for name, target in (("observed fraction of signal", y), ("mean exact posterior", exact)):
+        mean_prob, mean_target, _ = reliability_curve(probs[0], target)
+        ax.plot(mean_prob, mean_target, "o-", ms=3, label=f"{method}: {name}")
+    mean_prob, mean_target, _ = reliability_curve(exact, y)
+    ax.plot(mean_prob, mean_target, "s--", ms=3, label="exact posterior: observed fraction")
+    ax.set(
+        xlabel="predicted P(signal | x)",
+        ylabel="fraction / mean p*",
+        title="higgs-events: reliability (balanced classes)",
+    )
+    ax.legend(fontsize=7)
+    save_figure(fig, ctx.plot_dir / "reliability.png")
+    return metrics
 
 
 def _halves(data: dict) -> np.ndarray:
