@@ -43,6 +43,7 @@ WIDE_LIST = 140
 BENCHMARKS = {
     "anomaly": "physml.bench.anomaly",
     "generative": "physml.bench.generative",
+    "gp": "physml.bench.gp",
     "ising": "physml.bench.ising",
     "jets": "physml.bench.jets",
     "learn": "physml.bench.learn",
