@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
 from physml.infer.pinn.derivatives import field_derivatives, nested_autograd_derivatives
@@ -43,3 +44,19 @@ def test_network_derivatives_equal_nested_autograd_with_parameter_gradients():
         grads.append(torch.autograd.grad(loss, list(net.parameters()), retain_graph=True))
     for a, b in zip(*grads, strict=True):
         assert torch.allclose(a, b, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("second", [0, 1, False])
+def test_one_hessian_column_by_nested_autograd_equals_torch_func(second):
+    """The column d(du/dz_b)/dz_a (Hessian symmetry: the gradient of du/dz_a) and the
+    Jacobian alone, both paths, on a network with two outputs."""
+    torch.manual_seed(1)
+    net = PINNNetwork(2, [12, 12], 2).double()
+    z = torch.rand(40, 2, dtype=torch.float64)
+    ours = field_derivatives(net, z, second=second)
+    plain = nested_autograd_derivatives(net, z, second=second)
+    for a, b in zip(ours, plain, strict=True):
+        assert (a is None and b is None) or torch.allclose(a, b, atol=1e-13)
+    full = field_derivatives(net, z)[2]
+    if second is not False:
+        assert torch.allclose(plain[2], full[..., second], atol=1e-13)

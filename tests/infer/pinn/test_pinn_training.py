@@ -125,3 +125,17 @@ def test_base_problem_needs_a_residual():
     net, points = setup(problem, n=5)
     with pytest.raises(NotImplementedError):
         train_pinn(problem, net, points, Schedule(adam_steps=1, lbfgs_iterations=0))
+
+
+def test_both_derivative_paths_train_the_same_burgers_fit():
+    """derivatives="autograd" (nested autograd, one Hessian column) and "torch.func" take
+    the same optimiser steps: the same losses to rounding."""
+    histories = []
+    for derivatives in ("torch.func", "autograd"):
+        net, points = setup(Burgers(0.01 / np.pi), n=60, hidden=(8, 8))
+        schedule = Schedule(
+            adam_steps=5, lbfgs_iterations=10, lbfgs_chunk=10, log_every=5, derivatives=derivatives
+        )
+        fit = train_pinn(Burgers(0.01 / np.pi), net, points, schedule)
+        histories.append([row["loss"] for row in fit.history])
+    assert np.allclose(*histories, rtol=1e-8, atol=0), histories

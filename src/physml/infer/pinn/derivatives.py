@@ -6,8 +6,9 @@ Jacobian du/dz (N, m, d) and Hessian d^2u/dz^2 (N, m, d, d), all in one vectoris
 outputs (so nothing is evaluated twice), ``vmap`` over the points. The network's
 parameters are closed over, so ordinary autograd takes the loss gradient through all of
 it. :func:`nested_autograd_derivatives` is the plain way (``torch.autograd.grad`` on the
-batch, once per coordinate and again for each second derivative), kept as the baseline
-of ``physml bench pinn`` and as the independent check of the ``torch.func`` path.
+batch, once per coordinate and again for each second derivative): the baseline of
+``physml bench pinn``, the independent check of the ``torch.func`` path, and the faster
+of the two on the CPU where only one Hessian column is needed (Burgers).
 
 Example:
     >>> import torch
@@ -77,23 +78,24 @@ def field_derivatives(
 
 
 def nested_autograd_derivatives(
-    field: Field, points: torch.Tensor, *, create_graph: bool = True
-) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    field: Field, points: torch.Tensor, *, create_graph: bool = True, second: bool | int = True
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """The same u, du/dz, d^2u/dz^2 as :func:`field_derivatives` by nested ``autograd.grad``
-    (one backward pass per output and coordinate, and per pair for the Hessian)."""
+    on the batch: one backward pass per output for the Jacobian, then one per output and
+    coordinate for the Hessian, or one per output for the column of an index ``second``
+    (the Hessian is symmetric, so its column a is the gradient of du/dz_a); on the CPU
+    this is the faster path for one column (``physml bench pinn``)."""
     z = points.detach().requires_grad_(True)
     u = field(z)
     jac_rows, hess_rows = [], []
     for i in range(u.shape[1]):
         (g,) = torch.autograd.grad(u[:, i].sum(), z, create_graph=True)
         jac_rows.append(g)
-        hess_rows.append(
-            torch.stack(
-                [
-                    torch.autograd.grad(g[:, a].sum(), z, create_graph=create_graph)[0]
-                    for a in range(z.shape[1])
-                ],
-                dim=1,
-            )
-        )
-    return u, torch.stack(jac_rows, dim=1), torch.stack(hess_rows, dim=1)
+        columns = [] if second is False else range(z.shape[1]) if second is True else [second]
+        rows = [
+            torch.autograd.grad(g[:, a].sum(), z, create_graph=create_graph)[0] for a in columns
+        ]
+        if rows:
+            hess_rows.append(torch.stack(rows, dim=1) if second is True else rows[0])
+    hess = torch.stack(hess_rows, dim=1) if hess_rows else None
+    return u, torch.stack(jac_rows, dim=1), hess

@@ -43,7 +43,7 @@ import torch
 from torch import nn
 
 from physml.atomic import atomic_path
-from physml.infer.pinn.derivatives import field_derivatives
+from physml.infer.pinn.derivatives import field_derivatives, nested_autograd_derivatives
 from physml.infer.pinn.problems import PDEProblem
 from physml.train.failures import TrainingFailed
 from physml.train.fitting import TrainingDiverged
@@ -86,6 +86,11 @@ class Schedule:
     resample_candidates: int = 10_000
     resample_added: int = 100
     log_every: int = 50
+    derivatives: str = "torch.func"
+
+
+DERIVATIVES = {"torch.func": field_derivatives, "autograd": nested_autograd_derivatives}
+"""The two ways of forming the residual's derivatives (:mod:`.derivatives`), by name."""
 
 
 @dataclass
@@ -108,18 +113,22 @@ class PINNFit:
     stop_reason: str = ""
 
 
-def _losses(pfield: PhysicsField, points: torch.Tensor) -> dict[str, torch.Tensor]:
+def _residual(pfield: PhysicsField, points: torch.Tensor, derivatives: str) -> torch.Tensor:
     problem = pfield.problem
-    u, jac, hess = field_derivatives(pfield, points, second=problem.second)
-    residual = problem.residual(points, u, jac, hess)
-    return {"residual": (residual**2).mean(), **problem.soft_loss(pfield)}
+    u, jac, hess = DERIVATIVES[derivatives](pfield, points, second=problem.second)
+    return problem.residual(points, u, jac, hess)
 
 
-def residual_norm(pfield: PhysicsField, points: torch.Tensor) -> torch.Tensor:
+def _losses(pfield: PhysicsField, points: torch.Tensor, derivatives: str) -> dict[str, Any]:
+    residual = _residual(pfield, points, derivatives)
+    return {"residual": (residual**2).mean(), **pfield.problem.soft_loss(pfield)}
+
+
+def residual_norm(
+    pfield: PhysicsField, points: torch.Tensor, derivatives: str = "torch.func"
+) -> torch.Tensor:
     """|residual| per point (N,), detached (for resampling and error maps)."""
-    problem = pfield.problem
-    u, jac, hess = field_derivatives(pfield, points, second=problem.second)
-    return problem.residual(points, u, jac, hess).detach().norm(dim=-1)
+    return _residual(pfield, points, derivatives).detach().norm(dim=-1)
 
 
 def train_pinn(
@@ -201,7 +210,7 @@ def _adam(pfield, fit, params, schedule, record, clock, advance, rng) -> None:
     for step in range(1, schedule.adam_steps + 1):
         start = time.perf_counter()
         adam.zero_grad()
-        losses = _losses(pfield, fit.points)
+        losses = _losses(pfield, fit.points, schedule.derivatives)
         total = sum(losses.values())
         finite = bool(torch.isfinite(total))
         if finite:
@@ -234,7 +243,7 @@ def _lbfgs(pfield, fit, params, schedule, record, clock, advance, rng) -> None:
 
     def closure() -> torch.Tensor:
         optimizer.zero_grad()
-        losses = _losses(pfield, fit.points)
+        losses = _losses(pfield, fit.points, schedule.derivatives)
         total = sum(losses.values())
         if torch.isfinite(total):
             total.backward()
@@ -285,7 +294,9 @@ def _lbfgs(pfield, fit, params, schedule, record, clock, advance, rng) -> None:
 def _resample(pfield, points, schedule, rng) -> torch.Tensor:
     problem = pfield.problem
     candidates = torch.from_numpy(problem.sample(schedule.resample_candidates, rng)).to(points)
-    worst = torch.topk(residual_norm(pfield, candidates), schedule.resample_added).indices
+    worst = torch.topk(
+        residual_norm(pfield, candidates, schedule.derivatives), schedule.resample_added
+    ).indices
     return torch.cat([points, candidates[worst]])
 
 

@@ -102,13 +102,23 @@ class BurgersInverse(Task):
         "pinn": pinn_method(
             "tanh MLP with trainable lambda_1, log lambda_2; Adam + L-BFGS",
             {
-                "quick": {"model": {"hidden": [20] * 4}, "train": {"lbfgs_iterations": 1000}},
-                "full": {"model": {"hidden": [20] * 8}, "train": {"lbfgs_iterations": 10_000}},
+                "quick": {
+                    "model": {"hidden": [20] * 8},
+                    "train": {"adam_steps": 0, "derivatives": "autograd", "lbfgs_iterations": 1500},
+                },
+                "full": {
+                    "model": {"hidden": [20] * 8},
+                    "train": {
+                        "adam_steps": 0,
+                        "derivatives": "autograd",
+                        "lbfgs_iterations": 10_000,
+                    },
+                },
             },
         )
     }
     default_method = "pinn"
-    presets = {"quick": {}, "full": {"n_data": 2000, "n_members": 3}}
+    presets = {"quick": {"n_data": 2000}, "full": {"n_data": 2000, "n_members": 3}}
 
     def check(self, config: Any) -> None:
         check_collocation(config.n_data + config.n_collocation, (0.0, -1.0), (1.0, 1.0), "n_data")

@@ -72,16 +72,18 @@ class BurgersPinn(Task):
     settings = BurgersPinnSettings
     methods = {
         "pinn": pinn_method(
-            "tanh MLP, hard initial/boundary data, Adam + L-BFGS (torch.func residuals)",
+            "tanh MLP, hard initial/boundary data, L-BFGS to its tolerance (optional Adam, RAR)",
             {
-                "quick": {"train": {"adam_steps": 1000, "lbfgs_iterations": 2000}},
+                "quick": {
+                    "model": {"hidden": [20] * 8},
+                    "train": {"adam_steps": 0, "derivatives": "autograd", "lbfgs_iterations": 2000},
+                },
                 "full": {
                     "model": {"hidden": [20] * 8},
                     "train": {
-                        "adam_steps": 2000,
+                        "adam_steps": 0,
+                        "derivatives": "autograd",
                         "lbfgs_iterations": 15_000,
-                        "resample_every": 200,
-                        "resample_added": 200,
                     },
                 },
             },

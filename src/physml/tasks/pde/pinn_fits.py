@@ -56,6 +56,9 @@ class PINNTrainSettings(BaseModel):
     resample_added: int = Field(100, ge=1, le=1_000_000)
     log_every: int = Field(100, ge=1, le=1_000_000, description="Adam steps between logs")
     dtype: Literal["float64", "float32"] = "float64"
+    derivatives: Literal["torch.func", "autograd"] = Field(
+        "torch.func", description="residual derivatives: vmap'd torch.func or nested autograd"
+    )
 
     @model_validator(mode="after")
     def _resampling(self) -> PINNTrainSettings:
