@@ -19,7 +19,7 @@ from typing import Any
 
 from physml.config import ConfigError, load_yaml
 from physml.metrics import Metric
-from physml.tasks.runner import RunRecord, read_record
+from physml.tasks.runner import RunRecord, headline, read_record
 
 __all__ = ["TRACKING_DIRS", "FinishedRun", "find_runs", "read_run"]
 
@@ -57,19 +57,8 @@ class FinishedRun:
         return f"{r.task}/{r.method}/{r.run_dir.name}"
 
     def headline(self) -> tuple[str, Metric]:
-        """The metric that ranks this run: the one named by the task's reference, else
-        the first with a reference, else the first."""
-        from physml.tasks.registry import TASKS
-
-        metrics = self.record.metrics
-        task = TASKS.get(self.record.task)
-        if task is not None and task.reference.name in metrics:
-            return task.reference.name, metrics[task.reference.name]
-        for name, metric in metrics.items():
-            if metric.reference is not None:
-                return name, metric
-        name = next(iter(metrics))
-        return name, metrics[name]
+        """The metric that ranks this run (:func:`physml.tasks.runner.headline`)."""
+        return headline(self.record)
 
 
 def _curves(path: Path) -> dict[str, list[tuple[int, float]]]:
