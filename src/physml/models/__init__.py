@@ -10,6 +10,7 @@ coordinates, spin ones (batch, n_sites) configurations of +1/-1.
 """
 
 from physml.models.autoencoders import EnsembleAutoencoder
+from physml.models.bayesian import BayesLinear, BayesMLP, GaussianMLP
 from physml.models.dynamics import HamiltonianNN, InvariantScalarHNN, LagrangianNN, StateMLP
 from physml.models.equivariant import GroupCNN
 from physml.models.generative.autoregressive import MADE, MaskedConvAR
@@ -37,6 +38,9 @@ from physml.models.wavefunctions.spin_nqs import SpinFeedForward, SpinRBM, Symme
 from physml.models.wide import EnsembleMLP
 
 __all__ = [
+    "BayesLinear",
+    "BayesMLP",
+    "GaussianMLP",
     "DDPM",
     "EFN",
     "FNO",
