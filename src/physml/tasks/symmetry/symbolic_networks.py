@@ -24,7 +24,8 @@
 
 A network's error is smooth (correlated from point to point), so a constant read from it is
 known to about the rms relative residual of the fit, not that over sqrt(n): constants are
-snapped within three times it (and within the noise tolerance of the catalogue laws).
+snapped within three times it (at least the noise tolerance of the catalogue laws, at most
+10 %: a constant known worse than that is left as a float, and its law is not exact).
 """
 
 from __future__ import annotations
@@ -48,6 +49,10 @@ NETWORK_LAWS = {
     "coulomb-messages": ("q1", "q2", "r", "k_e"),
     "pendulum-hnn": ("m", "g", "L", "q", "u"),
 }
+
+
+#: A constant known no better than this (relative) is not snapped: its law is not exact.
+MAX_TOLERANCE = 0.1
 
 
 class NetworkLawSettings(BaseModel):
@@ -210,7 +215,7 @@ def _read_force_law(
     ratio = found.B @ np.linalg.inv(transform)  # c times the identity for linear messages
     constant = float(np.trace(ratio) / d)
     mismatch = float(np.abs(ratio - constant * np.eye(d)).max() / abs(constant))
-    tolerance = max(_noise_tolerance(noise, config.n_samples), 3 * mismatch)
+    tolerance = _learned_tolerance(noise, config.n_samples, mismatch)
     dx, r = sp.Symbol("dx", positive=True), sp.Symbol("r", positive=True)
     sign = -1 if name == "newton-messages" else 1
     truth = sign * catalogue.expression * dx / r
@@ -264,6 +269,12 @@ def _bootstrap_r2(force, dominant, seed: int, key: tuple) -> float:
 def _noise_tolerance(noise: float, n_samples: int) -> float:
     """The catalogue laws' snapping tolerance, max(1e-6, 5 noise / sqrt(n))."""
     return max(1e-6, 5 * noise / np.sqrt(n_samples))
+
+
+def _learned_tolerance(noise: float, n_samples: int, residual: float) -> float:
+    """Snapping tolerance of a constant read from a network: three times its relative
+    residual (at least the noise tolerance), at most MAX_TOLERANCE."""
+    return min(MAX_TOLERANCE, max(_noise_tolerance(noise, n_samples), 3 * residual))
 
 
 def _row(expression, truth, seconds: float, units_ok: bool) -> dict:
@@ -373,7 +384,7 @@ def _pendulum(config: Any, noise: float, key: tuple, ctx: RunContext, gplearn: b
         law = dimensional_search(
             x, target, variables, names, energy_units, max_power=config.max_power, step=config.step
         )
-        tolerance = max(_noise_tolerance(noise, m), 3 * law.rms)
+        tolerance = _learned_tolerance(noise, m, law.rms)
         found.append(
             (monomial(snap_constant(law.constant, tolerance), variables, law.exponents), law.rms)
         )
@@ -391,7 +402,7 @@ def _pendulum(config: Any, noise: float, key: tuple, ctx: RunContext, gplearn: b
             names,
             energy_units,
             truth,
-            max(_noise_tolerance(noise, m), 3 * max(rms for _, rms in found)),
+            _learned_tolerance(noise, m, max(rms for _, rms in found)),
             key,
             functions=("add", "sub", "mul", "div", "cos"),
         )
