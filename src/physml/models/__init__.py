@@ -38,9 +38,6 @@ from physml.models.wavefunctions.spin_nqs import SpinFeedForward, SpinRBM, Symme
 from physml.models.wide import EnsembleMLP
 
 __all__ = [
-    "BayesLinear",
-    "BayesMLP",
-    "GaussianMLP",
     "DDPM",
     "EFN",
     "FNO",
@@ -48,6 +45,8 @@ __all__ = [
     "MLP",
     "PFN",
     "VAE",
+    "BayesLinear",
+    "BayesMLP",
     "BernoulliRBM",
     "ConvNet1d",
     "DeepONet",
@@ -56,6 +55,7 @@ __all__ = [
     "EnsembleMLP",
     "GaussianBernoulliRBM",
     "GaussianBinaryRBM",
+    "GaussianMLP",
     "GroupCNN",
     "HamiltonianNN",
     "InvariantScalarHNN",
