@@ -50,6 +50,7 @@ BENCHMARKS = {
     "operators": "physml.bench.operators",
     "pinn": "physml.bench.pinn",
     "quantum-data": "physml.bench.quantum_data",
+    "scale": "physml.bench.scale",
     "signals": "physml.bench.signals",
     "symmetry": "physml.bench.symmetry",
     "train": "physml.bench.train",
