@@ -9,6 +9,7 @@ import sympy as sp
 
 from physml.infer.symbolic import (
     UnitsError,
+    central_force_search,
     dimensional_search,
     expression_units,
     gplearn_expression,
@@ -71,3 +72,29 @@ def test_snapping_and_equality() -> None:
     assert gplearn_expression("div(mul(X0, X1), mul(X2, X2))", ["m1", "m2", "r"], 1e-6) == (
         m1 * m2 / r**2
     )
+
+
+def test_snapping_takes_the_simplest_fraction_within_the_tolerance() -> None:
+    assert snap_constant(1.0623, 0.1) == 1  # not 12/11, the closest with q <= 12
+    assert snap_constant(-0.988, 0.02) == -1
+    assert snap_constant(1.0623, 1e-6) != 1
+
+
+def test_central_force_search_reads_newton_from_a_linear_image() -> None:
+    rng = np.random.default_rng(3)
+    n = 300
+    delta = rng.normal(size=(n, 2))
+    x = np.stack(
+        [rng.uniform(0.5, 2, n), rng.uniform(0.5, 2, n), np.linalg.norm(delta, axis=1), np.ones(n)],
+        axis=1,
+    )
+    force = -(x[:, 0] * x[:, 1] / x[:, 2] ** 2)[:, None] * delta / x[:, 2:3]
+    b = np.array([[2.0, 0.5], [-1.0, 1.5]])
+    data = force @ b + np.array([0.3, -0.1])
+    found = central_force_search(
+        data, delta, x, ["m1", "m2", "r", "G"], UNITS, units(kg=1, m=1, s=-2)
+    )
+    assert found.exponents == (1, 1, -2, 1)
+    np.testing.assert_allclose(found.B, -b, atol=1e-10)  # f = +G m1 m2 / r^2: the sign is in B
+    np.testing.assert_allclose(found.offset, [0.3, -0.1], atol=1e-10)
+    assert found.unexplained < 1e-20
