@@ -7,4 +7,9 @@
 - :mod:`~physml.sim.mechanics.damped_oscillator`: noisy trajectories of a damped
   harmonic oscillator with known per-trajectory noise, and the exact grid posterior of its
   damping rate (uq-regression's reference).
+- :mod:`~physml.sim.mechanics.nbody`: N bodies with 1/r or 1/r^2 gravity or Coulomb pair
+  forces (masses and charges), DOP853 trajectories conserving energy to 1e-9 and momentum
+  to rounding, stopped at close encounters.
+- :mod:`~physml.sim.mechanics.ideal_pendulum`: the ideal pendulum's Hamiltonian (numpy and
+  sympy) and vector field.
 """
