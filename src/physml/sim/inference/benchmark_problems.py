@@ -139,9 +139,9 @@ class BenchmarkProblem:
 
     def log_likelihood(self, theta: np.ndarray, x_o: np.ndarray) -> np.ndarray:
         """log p(x_o | theta) for each row of ``theta`` (n, dim_theta) and one observation
-        ``x_o`` (dim_x,): (n,)."""
+        ``x_o`` (dim_x,), or row by row for observations (n, dim_x): (n,)."""
         theta = np.atleast_2d(np.asarray(theta, dtype=np.float64))
-        x_o = np.asarray(x_o, dtype=np.float64).reshape(self.dim_x)
+        x_o = np.asarray(x_o, dtype=np.float64).reshape(-1, self.dim_x)
         if self.name == "gaussian-linear":
             return _normal_log_pdf(x_o - theta, 0.1)
         if self.name == "two-moons":
@@ -152,8 +152,7 @@ class BenchmarkProblem:
                 return np.where(q[:, 0] > 0, log_r - math.log(math.pi) - np.log(r), -np.inf)
         if self.name == "slcp":
             mean, chol = _slcp_moments(theta)
-            points = x_o.reshape(4, 2)
-            diff = points[None, :, :] - mean[:, None, :]
+            diff = x_o.reshape(-1, 4, 2) - mean[:, None, :]
             z1 = diff[..., 0] / chol[:, None, 0, 0]
             z2 = (diff[..., 1] - chol[:, None, 1, 0] * z1) / chol[:, None, 1, 1]
             log_det = np.log(np.abs(chol[:, 0, 0] * chol[:, 1, 1]))
