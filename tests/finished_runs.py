@@ -45,13 +45,17 @@ def make_run(
     wall_time_s: float = 12.5,
     plots: int = 1,
     finished: bool = True,
+    where: Path | None = None,
+    settings: tuple[str, ...] = (),
 ) -> Path:
-    """An ising-phase run under ``root`` with a T_c estimate against Onsager's, a
-    two-fit ``log.csv`` and ``plots`` PNGs; ``finished=False`` leaves out metrics.json."""
-    run_dir = root / "ising-phase" / method / f"20260101T00000{seed}Z-{method[:3]}{seed:04d}"
+    """An ising-phase run under ``root`` (or at ``where``) with a T_c estimate against
+    Onsager's, a two-fit ``log.csv`` and ``plots`` PNGs; ``settings`` are ``KEY=VALUE``
+    overrides; ``finished=False`` leaves out metrics.json."""
+    stamp = f"20260101T00000{seed}Z-{method[:3]}{seed:04d}"
+    run_dir = where or root / "ising-phase" / method / stamp
     run_dir.mkdir(parents=True)
-    _, _, settings = resolve("ising-phase", method, overrides=["sizes=[8, 12]"])
-    config = settings.model_dump(mode="json")
+    _, _, resolved = resolve("ising-phase", method, overrides=["sizes=[8, 12]", *settings])
+    config = resolved.model_dump(mode="json")
     saved = {"task": "ising-phase", "method": method, "preset": "quick", "seed": seed}
     saved |= {"device": "auto", "config": config}
     (run_dir / "config.yaml").write_text(yaml.safe_dump(saved, sort_keys=False))

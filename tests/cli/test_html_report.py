@@ -139,3 +139,24 @@ def test_failed_report_leaves_the_previous_page(runs_root, tmp_path, monkeypatch
     after = out.read_bytes(), sorted(p.name for p in html_report.assets_dir(out).iterdir())
     assert after == before
     assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "report_files", "runs"]
+
+
+def test_sweep_points_show_the_settings_they_vary(tmp_path: Path) -> None:
+    sweep = tmp_path / "runs" / "sweeps" / "ising-phase" / "logistic" / "sweep-abc1234"
+    for i, n in enumerate((60, 120, 240)):
+        where = sweep / "points" / f"{i:03d}"
+        make_run(tmp_path, seed=i, t_c=2.2 + 0.03 * i, where=where, settings=(f"n_samples={n}",))
+    (sweep / "sweep.json").write_text("{}")
+    out = tmp_path / "report.html"
+    html_report.write_report(find_runs([tmp_path / "runs"])[0], out)
+    text = out.read_text()
+    board = text[text.index('<table class="leaderboard">') : text.index("</table>")]
+    # seed and n_samples vary between the points; nothing else does
+    columns = re.findall(r'<th scope="col">([^<]*)</th>', board)
+    assert columns[:3] == ["seed", "n_samples", "T_c: value ± error"]
+    assert re.findall(r">(sweep-abc1234/\d+)<", board) == [
+        "sweep-abc1234/002",  # T_c = 2.26, the closest to Onsager's 2.2692
+        "sweep-abc1234/001",
+        "sweep-abc1234/000",
+    ]
+    assert '<td data-sort="240.0">240</td>' in board

@@ -2,7 +2,8 @@
 
 The page (one ``.html`` file and a ``<name>_files/`` folder of PNGs beside it, no server,
 nothing fetched) holds, per task: a sortable leaderboard of its runs (method, preset,
-seed, headline value ± error, reference, gap, gap in standard deviations, wall time),
+seed, the settings that differ between them — a sweep's grid —, headline value ± error,
+reference, gap, gap in standard deviations, wall time),
 a plot of the headline's |gap| against wall time across methods, and for each run its
 full metric table, its settings, its environment and its plots.
 
@@ -31,7 +32,10 @@ from physml.cli.run_dirs import FinishedRun
 from physml.config import ConfigError
 from physml.metrics import Metric
 
-__all__ = ["assets_dir", "gap_sigma", "write_report"]
+__all__ = ["MAX_VARIED", "assets_dir", "gap_sigma", "write_report"]
+
+#: The most settings that differ between a task's runs shown as leaderboard columns.
+MAX_VARIED = 4
 
 _CSS = """
 body { font: 15px/1.45 system-ui, sans-serif; margin: 0 auto; max-width: 72rem;
@@ -102,9 +106,27 @@ def _abs_gap(metric: Metric) -> float | None:
     return None if metric.gap is None or not math.isfinite(metric.gap) else abs(metric.gap)
 
 
+def _varied(runs: list[tuple[int, FinishedRun]]) -> list[str]:
+    """The settings that differ between the runs (a sweep's grid keys), at most
+    :data:`MAX_VARIED`."""
+    settings = [run.settings() for _, run in runs]
+    keys = dict.fromkeys(key for flat in settings for key in flat)
+    varied = [k for k in keys if len({flat.get(k, "-") for flat in settings}) > 1]
+    return varied[:MAX_VARIED]
+
+
+def _sort_key(text: str) -> float | str:
+    try:
+        return float(text)
+    except ValueError:
+        return text
+
+
 def _leaderboard(runs: list[tuple[int, FinishedRun]]) -> str:
     names = sorted({run.headline()[0] for _, run in runs})
-    header = ["run", "method", "preset", "seed", f"{' / '.join(names)}: value ± error"]
+    varied = _varied(runs)
+    header = ["run", "method", "preset", "seed", *varied]
+    header += [f"{' / '.join(names)}: value ± error"]
     header += ["reference", "gap", "|gap| / σ", "wall time (s)", "device"]
     ths = "".join(
         f'<th scope="col"{" class=text" if i < 3 else ""}>{_e(h)}</th>'
@@ -125,10 +147,11 @@ def _leaderboard(runs: list[tuple[int, FinishedRun]]) -> str:
         sigma = gap_sigma(m)
         mark = " ✓" if m.consistent else ""
         cells = [
-            f'<td data-sort="{_e(run.name)}"><a href="#run-{index}">{_e(r.run_dir.name)}</a></td>',
+            f'<td data-sort="{_e(run.name)}"><a href="#run-{index}">{_e(run.label)}</a></td>',
             _cell(r.method, r.method, "text"),
             _cell(r.preset, r.preset, "text"),
             _cell(str(r.seed), float(r.seed)),
+            *(_cell(v, _sort_key(v)) for v in (run.settings().get(k, "-") for k in varied)),
             _cell(label if len(names) == 1 else f"{name}: {label}", m.value),
             _cell(format_number(m.reference), m.reference),
             _cell(format_gap(m.gap, m.reference) + mark, _abs_gap(m)),
@@ -213,7 +236,7 @@ def _run_section(index: int, run: FinishedRun, images: dict[Path, str]) -> str:
     )
     return (
         f'<section class="run" id="run-{index}"><h3>{_e(r.method)} · preset {_e(r.preset)} · '
-        f"seed {r.seed} · {_e(r.run_dir.name)}</h3>"
+        f"seed {r.seed} · {_e(run.label)}</h3>"
         f'<p class="note">{_e(r.device)} · {r.wall_time_s:.1f} s{_e(memory)}</p>'
         f"{_metric_table(run)}"
         f"<details><summary>settings (config.yaml)</summary><pre>"

@@ -12,7 +12,7 @@ import csv
 import json
 import math
 import os
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,7 +21,7 @@ from physml.config import ConfigError, load_yaml
 from physml.metrics import Metric
 from physml.tasks.runner import RunRecord, headline, read_record
 
-__all__ = ["TRACKING_DIRS", "FinishedRun", "find_runs", "read_run"]
+__all__ = ["TRACKING_DIRS", "FinishedRun", "find_runs", "flat_settings", "read_run"]
 
 #: Folders the trackers write below a runs root; never searched for runs.
 TRACKING_DIRS = ("mlartifacts", "mlruns", "tensorboard")
@@ -51,14 +51,38 @@ class FinishedRun:
         return self.record.run_dir
 
     @property
+    def label(self) -> str:
+        """The run directory's name; a sweep's point (``sweep-<hash>/points/NNN``) as
+        ``sweep-<hash>/NNN``."""
+        path = self.record.run_dir
+        if path.parent.name == "points":
+            return f"{path.parent.parent.name}/{path.name}"
+        return path.name
+
+    @property
     def name(self) -> str:
-        """``task/method/<timestamp>-<hash>``: unique among the runs of one root."""
-        r = self.record
-        return f"{r.task}/{r.method}/{r.run_dir.name}"
+        """``task/method/label``: unique among the runs of one root."""
+        return f"{self.record.task}/{self.record.method}/{self.label}"
+
+    def settings(self) -> dict[str, str]:
+        """The resolved settings flattened to dotted keys (:func:`flat_settings`)."""
+        return flat_settings(self.config)
 
     def headline(self) -> tuple[str, Metric]:
         """The metric that ranks this run (:func:`physml.tasks.runner.headline`)."""
         return headline(self.record)
+
+
+def flat_settings(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
+    """Nested settings as ``{"model.lr": "0.001", "sizes": "[8, 16]"}`` (JSON values)."""
+    flat: dict[str, str] = {}
+    for key, value in config.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, Mapping):
+            flat.update(flat_settings(value, f"{name}."))
+        else:
+            flat[name] = value if isinstance(value, str) else json.dumps(value)
+    return flat
 
 
 def _curves(path: Path) -> dict[str, list[tuple[int, float]]]:

@@ -31,9 +31,8 @@ import re
 import shutil
 import tempfile
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 from physml.cli.run_dirs import FinishedRun, read_run
 from physml.config import ConfigError
@@ -44,7 +43,6 @@ __all__ = [
     "default_store",
     "export_mlflow",
     "export_tensorboard",
-    "flat_params",
     "metric_values",
     "track_run",
 ]
@@ -81,18 +79,6 @@ def default_store(run_dir: Path, tracker: str) -> str:
     if tracker == "mlflow":
         return f"sqlite:///{root / 'mlflow.db'}"
     return str(root / "tensorboard")
-
-
-def flat_params(config: Mapping[str, Any], prefix: str = "") -> dict[str, str]:
-    """Nested settings as ``{"model.lr": "0.001", "sizes": "[8, 16]"}``."""
-    flat: dict[str, str] = {}
-    for key, value in config.items():
-        name = f"{prefix}{key}"
-        if isinstance(value, Mapping):
-            flat.update(flat_params(value, f"{name}."))
-        else:
-            flat[name] = value if isinstance(value, str) else json.dumps(value)
-    return flat
 
 
 def metric_values(run: FinishedRun) -> list[tuple[str, str, float]]:
@@ -168,7 +154,7 @@ def export_mlflow(run_dir: str | os.PathLike[str], uri: str | None = None) -> st
             key = keys[f"curve/{column}"]
             metrics += [Metric(key, value, now, step) for step, value in points]
         header = {"task": r.task, "method": r.method, "preset": r.preset, "seed": str(r.seed)}
-        params = {**header, "device": r.device, **flat_params(run.config)}
+        params = {**header, "device": r.device, **run.settings()}
         tags = {
             "physml.run": run.name,
             "physml.run_dir": str(run.run_dir.resolve()),
