@@ -41,17 +41,14 @@ run writes one run directory however many processes train it. Its ``config.yaml`
 
 from __future__ import annotations
 
-import contextlib
-import dataclasses
 import datetime as _dt
 import hashlib
 import json
 import platform
 import shutil
 import sys
-import tempfile
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -72,9 +69,9 @@ from physml.config import (
 )
 from physml.metrics import Metric
 from physml.tasks.base import RunContext, Task, check_memory
+from physml.tasks.launching import launch_plan, launched, member_workers
 from physml.tasks.registry import TASKS
-from physml.train.distributed import Distribution, check_distribution
-from physml.train.settings import FitSettings
+from physml.train.distributed import Distribution
 
 __all__ = [
     "PRESETS",
@@ -236,85 +233,6 @@ def _device(name: str) -> str:
         raise ConfigError(f"--device: {err}") from None
 
 
-def _distribution(
-    task: Task, method: str, devices: int, num_nodes: int, strategy: str, accelerator: str
-) -> Distribution:
-    """Validate ``--devices``, ``--num-nodes`` and ``--strategy`` for this method (as
-    ConfigError): only methods trained by :func:`physml.train.fit` are distributed."""
-    try:
-        dist = check_distribution(devices, num_nodes, strategy, accelerator)
-    except ValueError as err:
-        raise ConfigError(str(err)) from None
-    spec = task.methods[method]
-    if dist.distributed and not (spec.trained and issubclass(spec.training, FitSettings)):
-        how = (
-            f"trains with its own loop ({spec.training.__name__}), not the fit engine"
-            if spec.trained
-            else "is not trained by gradient descent"
-        )
-        raise ConfigError(
-            f"--devices {devices} --num-nodes {num_nodes} --strategy {strategy}: method "
-            f"'{method}' of {task.name} {how}; only fit-engine methods train distributed "
-            "(run it with --devices 1)"
-        )
-    return dist
-
-
-@contextlib.contextmanager
-def _member_workers(workers: int, address: str | None, dist: Distribution) -> Iterator[None]:
-    """Ensemble members in parallel on a Ray cluster (``--workers K``), or nothing."""
-    if workers == 1 and address is None:
-        yield
-        return
-    if dist.distributed:
-        raise ConfigError(
-            f"--workers {workers} with --devices {dist.devices}: give one or the other "
-            "(a member trains either on Ray or on a process group)"
-        )
-    from physml.train.parallel import ray_workers
-
-    with ray_workers(workers, address):
-        yield
-
-
-def _launched(
-    dist: Distribution,
-    accelerator: str,
-    make_run_dir: Callable[[], Path],
-    execute: Callable[[Path, int], RunRecord],
-) -> RunRecord:
-    """Start the processes of ``dist``, give rank 0 the run directory ``make_run_dir()``
-    makes and the others a temporary one, and ``execute(run_dir, rank)`` on every rank."""
-    from physml.train import distributed
-
-    rank = distributed.launch(dist, accelerator)
-    if not dist.distributed:
-        return execute(make_run_dir(), 0)
-    failed = True
-    scratch = None
-    try:
-        made, problem = None, None
-        if rank == 0:
-            try:
-                made = str(make_run_dir())
-            except ConfigError as err:
-                problem = str(err)
-        made, problem = distributed.broadcast((made, problem))
-        if problem is not None:
-            raise ConfigError(problem)
-        if rank == 0:
-            run_dir = Path(made)
-        else:
-            scratch = run_dir = Path(tempfile.mkdtemp(prefix=f"physml-rank{rank}-"))
-        record = execute(run_dir, rank)
-        failed = False
-        return record if rank == 0 else dataclasses.replace(record, run_dir=Path(made))
-    finally:
-        distributed.end(abort=failed)
-        if scratch is not None:
-            shutil.rmtree(scratch, ignore_errors=True)
-
-
 def _execute(
     task: Task,
     method: str,
@@ -407,7 +325,7 @@ def run(
     task, method, config = resolve(
         task_name, method, preset, config_file=config_file, overrides=overrides, data=data
     )
-    dist = _distribution(task, method, devices, num_nodes, strategy, accelerator)
+    dist = launch_plan(task, method, devices, num_nodes, strategy, accelerator)
     text = _config_text(task, method, preset, config, seed=seed, device=device, dist=dist)
     fingerprint = hashlib.sha256(text.encode()).hexdigest()[:7]
     made: list[Path] = []
@@ -434,8 +352,8 @@ def run(
         )
 
     try:
-        with _member_workers(workers, address, dist):
-            return _launched(dist, accelerator, make_run_dir, execute)
+        with member_workers(workers, address, dist):
+            return launched(dist, accelerator, make_run_dir, execute)
     except ConfigError:  # found while running (a data file's contents): leave nothing behind
         for run_dir in made:
             _remove_new_run_dir(run_dir)
@@ -567,7 +485,7 @@ def resume(
     if metrics_path.is_file():
         return read_record(run_dir)
     stored = saved.distribution or {}
-    dist = _distribution(
+    dist = launch_plan(
         task,
         saved.method,
         devices if devices is not None else stored.get("devices", 1),
@@ -593,7 +511,7 @@ def resume(
             distribution=dist,
         )
 
-    return _launched(dist, _device(saved.device), lambda: run_dir, execute)
+    return launched(dist, _device(saved.device), lambda: run_dir, execute)
 
 
 def read_record(run_dir: str | Path) -> RunRecord:
