@@ -107,11 +107,11 @@ def _abs_gap(metric: Metric) -> float | None:
 
 
 def _varied(runs: list[tuple[int, FinishedRun]]) -> list[str]:
-    """The settings that differ between the runs (a sweep's grid keys), at most
-    :data:`MAX_VARIED`."""
+    """The settings every run has that differ between them (a sweep's grid keys; not a
+    method's own section), at most :data:`MAX_VARIED`."""
     settings = [run.settings() for _, run in runs]
-    keys = dict.fromkeys(key for flat in settings for key in flat)
-    varied = [k for k in keys if len({flat.get(k, "-") for flat in settings}) > 1]
+    shared = [k for k in settings[0] if all(k in flat for flat in settings)]
+    varied = [k for k in shared if len({flat[k] for flat in settings}) > 1]
     return varied[:MAX_VARIED]
 
 
@@ -151,7 +151,7 @@ def _leaderboard(runs: list[tuple[int, FinishedRun]]) -> str:
             _cell(r.method, r.method, "text"),
             _cell(r.preset, r.preset, "text"),
             _cell(str(r.seed), float(r.seed)),
-            *(_cell(v, _sort_key(v)) for v in (run.settings().get(k, "-") for k in varied)),
+            *(_cell(v, _sort_key(v)) for v in (run.settings()[k] for k in varied)),
             _cell(label if len(names) == 1 else f"{name}: {label}", m.value),
             _cell(format_number(m.reference), m.reference),
             _cell(format_gap(m.gap, m.reference) + mark, _abs_gap(m)),
