@@ -229,7 +229,11 @@ def _metrics(data: dict, fits: list, weights: np.ndarray, config: Any, ctx: RunC
     where = f"{n_test} even-even nuclei first in {config.test_table}; bootstrap errors"
     metrics: dict[str, Metric] = {}
     for name, ref_name, source in [
-        ("BMA", "average", f"the equal-weight average of the corrected models on {where}"),
+        (
+            "BMA",
+            "average",
+            f"the equal-weight average of the corrected models on {where}; {LITERATURE}",
+        ),
         ("average", "average alone", f"the uncorrected models' plain average on {where}"),
     ]:
         a, b = col[name], col[ref_name]
@@ -247,7 +251,7 @@ def _metrics(data: dict, fits: list, weights: np.ndarray, config: Any, ctx: RunC
             float(res.value[a]),
             float(res.value[b]),
             "MeV",
-            f"{model} without its GP correction on the same {n_test} nuclei; {LITERATURE}",
+            f"{model} without its GP correction on the same {n_test} nuclei",
             error=float(res.error[a]),
             gap_error=paired(a, b),
         )
