@@ -132,13 +132,8 @@ def _leaderboard(runs: list[tuple[int, FinishedRun]]) -> str:
         f'<th scope="col"{" class=text" if i < 3 else ""}>{_e(h)}</th>'
         for i, h in enumerate(header)
     )
-    ranked = sorted(
-        runs,
-        key=lambda item: (
-            _abs_gap(item[1].headline()[1]) is None,
-            _abs_gap(item[1].headline()[1]) or 0.0,
-        ),
-    )
+    gaps = {index: _abs_gap(run.headline()[1]) for index, run in runs}
+    ranked = sorted(runs, key=lambda item: (gaps[item[0]] is None, gaps[item[0]] or 0.0))
     rows = []
     for index, run in ranked:
         r = run.record
@@ -195,7 +190,8 @@ def _gap_plot(task: str, runs: list[FinishedRun], path: Path) -> bool:
     values = [p[1] for rows in points.values() for p in rows]
     if min(values) > 0:
         ax.set_yscale("log")
-    ax.set_xscale("log")
+    if min(p[0] for rows in points.values() for p in rows) > 0:
+        ax.set_xscale("log")
     ax.set_xlabel("wall time (s)")
     ax.set_ylabel(f"|gap| of {name}" + (" (absolute)" if kind == "absolute" else " (relative)"))
     ax.set_title(f"{task}: closeness to the reference against cost")
