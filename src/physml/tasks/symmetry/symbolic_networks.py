@@ -117,8 +117,9 @@ def _messages(
     }
     scale = float(target[parts["train"]].std())
     seed = _network_seed(ctx.seed, key)
-    torch.manual_seed(seed)
-    net = ForceMessageNetwork(2, d + 1, d, settings.message_dim, settings.hidden)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = ForceMessageNetwork(2, d + 1, d, settings.message_dim, settings.hidden)
 
     def loss(model, batch) -> torch.Tensor:
         positions, features, forces = batch
@@ -332,8 +333,9 @@ def _pendulum(config: Any, noise: float, key: tuple, ctx: RunContext, gplearn: b
     }
     scale = torch.as_tensor(rates.std(0), dtype=torch.float32)[:, None]
     seed = _network_seed(ctx.seed, key)
-    torch.manual_seed(seed)
-    net = HamiltonianNN(1, 1, settings.hidden)
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        net = HamiltonianNN(1, 1, settings.hidden)
 
     def loss(model, batch) -> torch.Tensor:
         x, dx = batch
