@@ -227,9 +227,10 @@ def max_sic(labels: np.ndarray, scores: np.ndarray, min_background: int) -> tupl
     """(max SIC, the SIC curve on a grid of eps_S (101 points)): the maximum over
     thresholds keeping at least ``min_background`` test background events (relative
     statistical error of eps_B <= 1 / sqrt(min_background))."""
-    from physml.metrics.classification import roc_curve
+    from sklearn.metrics import roc_curve  # every threshold: collinear ROC points have
+    # different SIC, so none may be dropped (physml's roc_curve drops them for plotting)
 
-    eps_s, eps_b = roc_curve(labels, scores)
+    eps_b, eps_s, _ = roc_curve(labels, scores, drop_intermediate=False)
     floor = min_background / max(int((labels == 0).sum()), 1)
     sic = sic_curve(eps_s, eps_b, floor)
     grid = np.linspace(0.0, 1.0, 101)
