@@ -53,7 +53,7 @@ table.leaderboard th[aria-sort=descending]::after { content: " \\25BC"; }
 .plots figure { margin: 0; max-width: 30rem; } .plots img { width: 100%; }
 figcaption { font-size: 0.85rem; color: #555; }
 pre { background: #f6f8fa; padding: 0.6rem; overflow-x: auto; font-size: 0.85rem; }
-section.run { margin-left: 1rem; }
+section.run { margin-left: 1rem; } .wide { overflow-x: auto; }
 """
 
 _JS = """
@@ -156,8 +156,8 @@ def _leaderboard(runs: list[tuple[int, FinishedRun]]) -> str:
         ]
         rows.append(f"<tr>{''.join(cells)}</tr>")
     return (
-        f'<table class="leaderboard"><thead><tr>{ths}</tr></thead>'
-        f"<tbody>{''.join(rows)}</tbody></table>"
+        f'<div class="wide"><table class="leaderboard"><thead><tr>{ths}</tr></thead>'
+        f"<tbody>{''.join(rows)}</tbody></table></div>"
         '<p class="note">Click a column to sort. Ranked by |gap| of the headline metric; '
         "errors are one standard deviation; ✓: within 2σ of the reference.</p>"
     )
@@ -218,7 +218,9 @@ def _metric_table(run: FinishedRun) -> str:
         f'<th scope="col"{" class=text" if h in ("unit", "source") else ""}>{h}</th>'
         for h in ("metric", "value ± error", "spread", "reference", "gap", "unit", "source")
     )
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+    body = "".join(rows)
+    table = f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>"
+    return f'<div class="wide">{table}</div>'
 
 
 def _run_section(index: int, run: FinishedRun, images: dict[Path, str]) -> str:
