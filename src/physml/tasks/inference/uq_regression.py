@@ -267,7 +267,10 @@ def _diagnostics(method: str, diagnostics: dict) -> dict[str, Metric]:
                 f"1 when mixed, warning above {RHAT_WARNING}"
             )
             out[name] = Metric(float(value), 1.0, "", source)
-        else:
+        elif name == "ESS (min)":
+            source = f"effective sample size of {method} draws (least over the watched ones)"
+            out[name] = Metric(float(value), None, "", source)
+        else:  # counts and settings of this run: acceptance, divergences, prior precision
             out[name] = Metric(float(value), None, "", f"{method} diagnostic", exact=True)
     return out
 
