@@ -145,3 +145,11 @@ def test_a_real_run_tracked_from_the_command_line(tmp_path: Path) -> None:
     plots = {f.path for f in client.list_artifacts(tracked.info.run_id, "plots")}
     assert plots == {f"plots/{p.name}" for p in run.plots} and plots
     assert (tmp_path / "runs" / "tensorboard" / "ising-couplings" / "ols" / run_dir.name).is_dir()
+
+
+def test_default_stores_sit_beside_the_run_roots(tmp_path: Path) -> None:
+    runs = tmp_path / "runs"
+    point = runs / "sweeps" / "ising-phase" / "cnn" / "sweep-abc" / "points" / "003"
+    assert tracking.default_store(point, "mlflow") == f"sqlite:///{runs / 'mlflow.db'}"
+    run_dir = runs / "ising-phase" / "cnn" / "20260101T000000Z-abc"
+    assert tracking.default_store(run_dir, "tensorboard") == str(runs / "tensorboard")

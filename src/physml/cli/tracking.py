@@ -74,8 +74,11 @@ def check_trackers(names: list[str], uri: str | None = None) -> None:
 
 def default_store(run_dir: Path, tracker: str) -> str:
     """Where a tracker writes by default: beside the root of the run directories
-    (``<out>`` of ``<out>/<task>/<method>/<run>``)."""
-    root = run_dir.resolve().parents[2]
+    (``<out>`` of ``<out>/<task>/<method>/<run>``, or of a sweep's
+    ``<out>/sweeps/<task>/<method>/sweep-<hash>/points/<NNN>``)."""
+    path = run_dir.resolve()
+    sweeps = [p for p in path.parents if p.name == "sweeps"]
+    root = sweeps[0].parent if path.parent.name == "points" and sweeps else path.parents[2]
     if tracker == "mlflow":
         return f"sqlite:///{root / 'mlflow.db'}"
     return str(root / "tensorboard")
