@@ -184,12 +184,13 @@ def evaluate(
     fraction: float,
     key: int,
     ctx: RunContext,
-    bound: Result,
+    bound: Result | None,
 ) -> Result:
-    """``method``'s scores on the data with ``fraction`` injected, per seed."""
+    """``method``'s scores on the data with ``fraction`` injected, per seed (``bound``: the
+    supervised bound, whose scores the ``supervised`` method reuses)."""
     x, is_signal = _data(config, sample, fraction)
     sr, sb = _in(x[:, 0], config.signal_region), _sidebands(config, x[:, 0])
-    injected = Injected(int((sr & is_signal).sum()), int((sr & ~is_signal).sum()))
+    injected = _injected(config, sample, fraction)
     feats = slice(1, None)
     test = sample.test
     if method == "supervised":  # background rows, then the injected part of the pool
