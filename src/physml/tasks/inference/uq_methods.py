@@ -65,11 +65,11 @@ def _train(make_model, loss_fn, data, *, n_members: int, config: Any, ctx: RunCo
             n_members=n_members,
             settings=config.train,
             seed=_network_seed(ctx, 0),
-            device="cpu",
+            device=ctx.device,
             checkpoint_dir=ctx.checkpoint_dir / name,
             on_epoch=on_epoch,
         )
-    return [r.model for r in results], rows
+    return [r.model.cpu() for r in results], rows  # predictions are scored on the CPU
 
 
 def _split(output) -> tuple[np.ndarray, np.ndarray]:
