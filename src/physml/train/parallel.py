@@ -81,11 +81,13 @@ def ray_workers(workers: int, address: str | None = None) -> Iterator[int]:
             ray.init(**options)
         except ConnectionError as err:
             raise ConfigError(f"--address {address!r}: {' '.join(str(err).split())}") from None
+    outer = dict(_ACTIVE)
     _ACTIVE["workers"] = workers
     try:
         yield workers
     finally:
         _ACTIVE.clear()
+        _ACTIVE.update(outer)
         if started:
             ray.shutdown()
 
