@@ -13,7 +13,7 @@ def test_library_example_baseline_interpolates_the_simulator() -> None:
 
 
 def test_rows(monkeypatch) -> None:
-    monkeypatch.setattr(gp, "_median_time", lambda fn, repeats: (fn(), 1e-3)[1])
+    monkeypatch.setattr(gp, "median_time", lambda fn, repeats: (fn(), 1e-3)[1])
     real = gp._data
     monkeypatch.setattr(gp, "_data", lambda n, n_test: real(min(n, 12), 20))
     rows = gp.run(quick=True)

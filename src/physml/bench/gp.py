@@ -19,23 +19,12 @@ fewer runs and repeats).
 
 from __future__ import annotations
 
-import statistics
-import time
-
 import numpy as np
 
+from physml.bench.timing import median_time
 from physml.tasks.seeds import Stream, generator
 
 __all__ = ["library_example_gp", "run"]
-
-
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def library_example_gp(u: np.ndarray, y: np.ndarray):
@@ -97,14 +86,14 @@ def _rows(n: int, n_test: int, repeats: int) -> list[dict]:
     return [
         _row(
             f"train: {n} runs, physml emulator vs scikit-learn's example GP",
-            _median_time(physml_fit, repeats),
-            _median_time(baseline_fit, repeats),
+            median_time(physml_fit, repeats),
+            median_time(baseline_fit, repeats),
             f"{rms[0]:.3g} / {rms[1]:.3g}",
         ),
         _row(
             f"predict: {n_test} inputs from {n} runs, scikit-learn vs dense Cholesky",
-            _median_time(lambda: ours.predict(u_test, return_std=True), repeats),
-            _median_time(dense, repeats),
+            median_time(lambda: ours.predict(u_test, return_std=True), repeats),
+            median_time(dense, repeats),
             f"{rms[0]:.3g} / {rms[0]:.3g}",
         ),
     ]
