@@ -89,3 +89,7 @@ def test_sweep_runs_points_in_parallel_and_reruns_only_unfinished(tmp_path) -> N
     assert "1 finished before, 1 to run" in lines[0]
     assert kept.stat().st_mtime_ns == stamp
     assert rerun["points"][1]["status"] == "finished" and rerun["best"] is not None
+
+
+def test_a_sweep_without_a_grid_is_refused(tmp_path) -> None:
+    assert_refused(SWEEP, "--grid: give at least one KEY=V1,V2,...", tmp_path)

@@ -212,9 +212,9 @@ def run(
 def sweep(
     task: Annotated[str, typer.Argument(help="task name (see physml list)")],
     grid: Annotated[
-        list[str],
+        list[str] | None,
         typer.Option(help="KEY=V1,V2,... (repeatable: the grid is their product)"),
-    ],
+    ] = None,
     method: Annotated[str | None, typer.Option("--method", "-m", help="method")] = None,
     preset: Annotated[str, typer.Option(help="quick (default) or full")] = "quick",
     set_: Annotated[
@@ -241,7 +241,7 @@ def sweep(
             task,
             method,
             preset,
-            grid,
+            grid or [],
             overrides=set_ or (),
             config_file=config,
             seed=seed,
