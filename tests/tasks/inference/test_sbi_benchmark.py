@@ -1,0 +1,81 @@
+"""sbi-benchmark: a tiny NPE run gives C2ST between the exact 0.5 and 1, calibration
+metrics and plots, writes nothing into the working directory (no ./sbi-logs), refuses a
+posterior with mass outside the prior, a diverging fit, and bad settings in one line."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from cli_refusals import assert_refused, set_args
+from physml.infer.simulation_based import SBITrainingDiverged, _check_finite
+from physml.tasks import run
+from physml.tasks.inference.sbi_methods import PosteriorOutsidePrior
+
+pytestmark = pytest.mark.usefixtures("one_torch_thread")
+
+TINY = {
+    "problems": ["gaussian-linear"],
+    "budgets": [200],
+    "n_observations": 2,
+    "c2st_samples": 100,
+    "n_calibration": 20,
+    "calibration_samples": 20,
+    "model": {"max_epochs": 5, "hidden_features": 16, "num_transforms": 2},
+}
+
+
+@pytest.mark.parametrize("real_c2st", [False, pytest.param(True, marks=pytest.mark.slow)])
+def test_tiny_npe_run(tmp_path, monkeypatch, real_c2st: bool) -> None:
+    """The run's plumbing; the fast variant stands a fixed number in for sklearn's C2ST
+    (tested in tests/metrics), whose MLP trains for thousands of epochs on 100 samples."""
+    if not real_c2st:
+        monkeypatch.setattr("physml.metrics.posterior.c2st", lambda a, b, seed: 0.75)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    record = run("sbi-benchmark", "npe", overrides=TINY, seed=0, out=tmp_path / "runs")
+    assert list(work.iterdir()) == []  # sbi wrote no logs here
+    c2st = record.metrics["C2ST gaussian-linear 200"]
+    assert 0.4 < c2st.value <= 1.0 and math.isfinite(c2st.error)
+    assert real_c2st or c2st.value == 0.75
+    for name in ("SBC rank KS", "TARP KS"):
+        metric = record.metrics[f"{name} gaussian-linear 200"]
+        assert 0 <= metric.value <= 1 and metric.reference == pytest.approx(
+            0.869 / 20**0.5, rel=1e-3
+        )
+    assert record.metrics["mass outside prior gaussian-linear 200"].value == 0.0
+    assert (record.run_dir / "plots" / "tarp_coverage.png").stat().st_size > 0
+    assert "training_loss" in (record.run_dir / "log.csv").read_text().splitlines()[0]
+
+
+def test_leakage_is_refused(tmp_path) -> None:
+    overrides = {**TINY, "problems": ["two-moons"], "max_leakage": 1e-9}
+    overrides["model"] = {**TINY["model"], "max_epochs": 2}
+    with pytest.raises(PosteriorOutsidePrior, match="outside the prior's support"):
+        run("sbi-benchmark", "npe", overrides=overrides, seed=0, out=tmp_path)
+
+
+def test_diverging_training_is_named() -> None:
+    """A fit whose recorded losses are not finite is refused by name, never used."""
+
+    class Diverged:
+        _summary = {"training_loss": [1.0, math.nan], "validation_loss": [1.0, math.inf]}
+
+    with pytest.raises(SBITrainingDiverged, match="NaN or infinite"):
+        _check_finite(Diverged(), "npe (two-moons 1000)")
+
+
+@pytest.mark.parametrize(
+    ("assignment", "says"),
+    [
+        ("budgets=[10]", "budgets"),
+        ("problems=[two-moons,two-moons]", "twice"),
+        ("problems=[lotka-volterra]", "problems"),
+        ("max_leakage=0", "max_leakage"),
+        ("model.estimator=flow", "estimator"),
+    ],
+)
+def test_bad_settings_are_refused(tmp_path, assignment: str, says: str) -> None:
+    assert_refused(set_args("sbi-benchmark", [assignment]), says, tmp_path)
