@@ -90,7 +90,10 @@ class LensingSubstructureSettings(BaseModel):
     n_rotation_images: int = Field(
         64, ge=2, le=100_000, description="test images the rotation errors are measured on"
     )
-    simulator: LensSimulatorSettings = LensSimulatorSettings()
+    simulator: LensSimulatorSettings = Field(
+        default_factory=LensSimulatorSettings,
+        description="the simulator (built, so validated, when a run is configured: torch)",
+    )
 
 
 class GroupCNNSettings(BaseModel):
