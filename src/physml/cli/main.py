@@ -50,6 +50,7 @@ BENCHMARKS = {
     "operators": "physml.bench.operators",
     "pinn": "physml.bench.pinn",
     "quantum-data": "physml.bench.quantum_data",
+    "sbi": "physml.bench.sbi",
     "scale": "physml.bench.scale",
     "signals": "physml.bench.signals",
     "symmetry": "physml.bench.symmetry",
