@@ -2,7 +2,10 @@
 
 Five laws of :mod:`physml.sim.laws.catalogue` (Kepler's third law, the small-angle
 pendulum period, the ideal gas law, Newton's and Coulomb's force laws, fitted on pair
-data directly), each sampled ``n_seeds`` times at every noise level. physml's search
+data directly) and three read from trained networks
+(:mod:`physml.tasks.symmetry.symbolic_networks`: Newton's and Coulomb's laws from a graph
+network's messages, the pendulum Hamiltonian from an HNN), each ``n_seeds`` times at every
+noise level. physml's search
 (:func:`physml.infer.symbolic.dimensional_search`) takes the units of every variable and
 rejects every law whose units differ from the target's before fitting; gplearn's
 ``SymbolicRegressor`` at its defaults runs on the same data in the same run. A recovery
@@ -91,7 +94,7 @@ class DimensionalSettings(BaseModel):
 
 class SymbolicLaws(Task):
     name = "symbolic-laws"
-    summary = "exact recovery of five laws with units as a constraint, against gplearn"
+    summary = "exact recovery of laws (from data, GNN messages, an HNN) with units, vs gplearn"
     reference = Reference("exact recovery", 1.0, "", "the true laws (sympy-equal)")
     settings = SymbolicLawsSettings
     methods = {
