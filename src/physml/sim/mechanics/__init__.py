@@ -12,4 +12,5 @@
   to rounding, stopped at close encounters.
 - :mod:`~physml.sim.mechanics.ideal_pendulum`: the ideal pendulum's Hamiltonian (numpy and
   sympy) and vector field.
+- :mod:`~physml.sim.mechanics.exact_flow`: the DOP853 integration both exact references use.
 """

@@ -161,7 +161,7 @@ class NBody:
         return out
 
     def _integrate(self, x0, masses, charges, times, tol: float, stop_below: float | None):
-        from scipy.integrate import solve_ivp
+        from physml.sim.mechanics.exact_flow import dop853
 
         shape, n = x0.shape, self.n_bodies
         pairs = np.triu_indices(n, 1)
@@ -173,17 +173,5 @@ class NBody:
             q = y.reshape(shape)[0, :n]
             return np.linalg.norm(q[:, None] - q[None], axis=-1)[pairs].min() - stop_below
 
-        close.terminal = True
-        solution = solve_ivp(
-            rhs,
-            (times[0], times[-1]),
-            x0.ravel(),
-            method="DOP853",
-            t_eval=times,
-            rtol=tol,
-            atol=tol,
-            events=None if stop_below is None else close,
-        )
-        if solution.status < 0:
-            raise RuntimeError(f"DOP853 failed: {solution.message}")
-        return np.moveaxis(solution.y.reshape(*shape, solution.y.shape[-1]), -1, 1)
+        y = dop853(rhs, x0.ravel(), times, tol, None if stop_below is None else close)
+        return np.moveaxis(y.reshape(*shape, y.shape[-1]), -1, 1)

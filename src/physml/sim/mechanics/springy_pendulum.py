@@ -125,22 +125,12 @@ class SpringyPendulum:
         Returns:
             (n, t, 4, d).
         """
-        from scipy.integrate import solve_ivp
+        from physml.sim.mechanics.exact_flow import dop853
 
         shape = x0.shape
 
         def rhs(_t: float, y: np.ndarray) -> np.ndarray:
             return self.vector_field(y.reshape(shape), g).ravel()
 
-        solution = solve_ivp(
-            rhs,
-            (times[0], times[-1]),
-            x0.ravel(),
-            method="DOP853",
-            t_eval=times,
-            rtol=tol,
-            atol=tol,
-        )
-        if not solution.success:
-            raise RuntimeError(f"DOP853 failed: {solution.message}")
-        return np.moveaxis(solution.y.reshape(*shape, len(times)), -1, 1)
+        y = dop853(rhs, x0.ravel(), times, tol)
+        return np.moveaxis(y.reshape(*shape, len(times)), -1, 1)

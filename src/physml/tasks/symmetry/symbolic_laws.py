@@ -19,7 +19,7 @@ not describe: the count is given beside it).
 from __future__ import annotations
 
 import time
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
@@ -59,20 +59,7 @@ class GplearnSettings(BaseModel):
 
 class SymbolicLawsSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    laws: list[LawName] = Field(
-        [
-            "kepler",
-            "pendulum",
-            "ideal-gas",
-            "newton",
-            "coulomb",
-            "newton-messages",
-            "coulomb-messages",
-            "pendulum-hnn",
-        ],
-        min_length=1,
-        max_length=8,
-    )
+    laws: list[LawName] = Field(list(get_args(LawName)), min_length=1, max_length=8)
     n_seeds: int = Field(1, ge=1, le=100, description="independent samples per law and noise")
     n_samples: int = Field(200, ge=10, le=100_000, description="points per sample")
     noise_levels: list[Annotated[float, Field(ge=0, le=1)]] = Field(
