@@ -119,7 +119,6 @@ class FittedPosterior:
     method: SBIMethod
     posterior: Any
     seed: int
-    mcmc_chains: int = 20
 
     def sample(self, x_o: np.ndarray, n: int, *, seed: int) -> np.ndarray:
         """``n`` draws of theta given one observation ``x_o``: (n, D) float64."""
@@ -278,4 +277,4 @@ def fit_posterior(
                 mcmc_method="slice_np_vectorized",
                 mcmc_parameters={"num_chains": mcmc_chains, "warmup_steps": 50, "thin": 1},
             )
-    return FittedPosterior(method, posterior, seed, mcmc_chains)
+    return FittedPosterior(method, posterior, seed)

@@ -79,3 +79,30 @@ def test_diverging_training_is_named() -> None:
 )
 def test_bad_settings_are_refused(tmp_path, assignment: str, says: str) -> None:
     assert_refused(set_args("sbi-benchmark", [assignment]), says, tmp_path)
+
+
+@pytest.mark.parametrize("method", ["nle", "nre"])
+def test_mcmc_methods_sample_inside_the_prior(method: str) -> None:
+    """NLE and NRE train and draw through sbi's slice sampler, inside the prior box."""
+    from physml.infer.simulation_based import fit_posterior, torch_prior
+    from physml.sim.inference.benchmark_problems import PROBLEMS
+
+    problem = PROBLEMS["two-moons"]
+    theta = problem.sample_prior(200, seed=0)
+    x = problem.simulate(theta, seed=1)
+    prior = torch_prior("uniform", -1.0, 1.0, 2)
+    estimator = "maf" if method == "nle" else "mlp"
+    fitted = fit_posterior(
+        method,
+        prior,
+        theta,
+        x,
+        seed=0,
+        estimator=estimator,
+        max_epochs=3,
+        hidden_features=8,
+        mcmc_chains=4,
+    )
+    draws = fitted.sample(x[0], 8, seed=2)
+    assert draws.shape == (8, 2) and problem.in_support(draws).all()
+    assert fitted.leakage(x[0]) == 0.0
