@@ -49,9 +49,7 @@ class IdealPendulum:
     def vector_field(self, x: np.ndarray) -> np.ndarray:
         """(dq/dt, dp/dt) of states (..., 2) -> (..., 2)."""
         m, length, g = self.mass, self.length, self.gravity
-        return np.stack(
-            [x[..., 1] / (m * length**2), -m * g * length * np.sin(x[..., 0])], axis=-1
-        )
+        return np.stack([x[..., 1] / (m * length**2), -m * g * length * np.sin(x[..., 0])], axis=-1)
 
     def sample_states(
         self, n: int, rng: np.random.Generator, *, max_angle: float = 2.5
