@@ -5,6 +5,7 @@ posterior with mass outside the prior, a diverging fit, and bad settings in one 
 from __future__ import annotations
 
 import math
+import sys
 
 import pytest
 
@@ -106,3 +107,8 @@ def test_mcmc_methods_sample_inside_the_prior(method: str) -> None:
     draws = fitted.sample(x[0], 8, seed=2)
     assert draws.shape == (8, 2) and problem.in_support(draws).all()
     assert fitted.leakage(x[0]) == 0.0
+
+
+def test_missing_sbi_names_the_extra(tmp_path, monkeypatch) -> None:
+    monkeypatch.setitem(sys.modules, "sbi", None)  # import sbi now raises ImportError
+    assert_refused(["run", "sbi-benchmark"], "pip install -e '.[sbi]'", tmp_path)
