@@ -84,8 +84,12 @@ def metrics_table(metrics: Mapping[str, Metric], title: str = "") -> Table:
     columns = [("metric", "left"), ("value ± error", "right")]
     columns += [("spread", "right")] if spread else []
     columns += [("reference", "right"), ("gap", "right"), ("unit", "left")]
+    # In a narrow terminal the metric's name wraps, never the numbers: a long name
+    # ("max SIC f=0.001 (S/B_SR=0.87%, ...)") must not squeeze the values out of sight.
     for column, justify in columns:
-        table.add_column(column, justify=justify, no_wrap=column == "metric")
+        table.add_column(
+            column, justify=justify, no_wrap=column != "metric", overflow="fold", min_width=6
+        )
     sources: list[str] = []
     marked = False
     for name, metric in metrics.items():
