@@ -63,9 +63,9 @@ class SbiBenchmarkSettings(BaseModel):
         list(PROBLEM_ORDER), min_length=1, max_length=4, description="benchmark problems"
     )
     budgets: list[int] = Field(
-        [1000, 10000], min_length=1, max_length=6, description="training simulations per fit"
+        [1000], min_length=1, max_length=6, description="training simulations per fit"
     )
-    n_observations: int = Field(3, ge=1, le=100, description="observations per problem")
+    n_observations: int = Field(2, ge=1, le=100, description="observations per problem")
     c2st_samples: int = Field(
         2000, ge=100, le=100_000, description="reference and estimated samples of each C2ST"
     )
