@@ -27,7 +27,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from physml.config import ConfigError
 from physml.metrics import Metric
-from physml.tasks.base import BuiltSettings, Method, Reference, RunContext, Task, Width, Widths
+from physml.tasks.base import BuiltSettings, Method, Reference, RunContext, Task, Widths
 from physml.tasks.seeds import Stream, generator, seed_sequence
 
 __all__ = ["LensingSubstructure", "LensingSubstructureSettings"]
@@ -128,7 +128,7 @@ class ResNetSettings(BaseModel):
     """ResNet-18 layout (four stages of two basic blocks), widths w, 2w, 4w, 8w."""
 
     model_config = ConfigDict(extra="forbid")
-    width: Width = Field(4, le=512, description="channels of the first stage")
+    width: int = Field(4, ge=1, le=512, description="channels of the first stage")
     blocks: list[Annotated[int, Field(ge=1, le=16)]] = Field(
         [2, 2, 2, 2], min_length=1, max_length=8, description="basic blocks per stage"
     )
@@ -139,10 +139,10 @@ class ViTSettings(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     patch: int = Field(8, ge=1, le=256, description="patch side in pixels (divides n_pixels)")
-    dim: Width = Field(64, le=4096)
+    dim: int = Field(64, ge=1, le=4096)
     n_heads: int = Field(4, ge=1, le=64)
     n_layers: int = Field(3, ge=1, le=24)
-    ff_hidden: Width = Field(128, le=16384)
+    ff_hidden: int = Field(128, ge=1, le=16384)
 
 
 class LensFormerSettings(ViTSettings):
