@@ -316,7 +316,7 @@ def bench(
         number = column in ("physml", "ratio")
         table.add_column(str(column), justify="left" if i == 0 else "right", no_wrap=number)
     for row in rows:
-        table.add_row(*(str(v) for v in row.values()))
+        table.add_row(*(escape(str(v)) for v in row.values()))  # "[tsne]" is not markup
     console.print(table)
 
 
