@@ -21,23 +21,14 @@ Run with ``physml bench quantum-data`` (``--quick`` for fewer repeats, smaller s
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
 
+from physml.bench.timing import median_time
 from physml.tasks.seeds import Stream, generator
 
 __all__ = ["loop_records", "run"]
-
-
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def _row(what: str, physml: float, baseline: float, unit: str, ratio: float | str) -> dict:
@@ -82,8 +73,8 @@ def _records(quick: bool, repeats: int) -> list[dict]:
         def loop(psi=psi, bases=bases, rng=rng):
             return loop_records(psi, bases, shots, rng)
 
-        physml = _median_time(ours, repeats)
-        base = _median_time(loop, repeats)
+        physml = median_time(ours, repeats)
+        base = median_time(loop, repeats)
         rows.append(
             _row(
                 f"measurement records: L = {n}, {len(bases)} bases vs dense U_b + choice",
@@ -131,8 +122,8 @@ def _search(quick: bool, repeats: int) -> list[dict]:
 
     n = 10 if quick else 14
     problem = BangBangProblem(1, 2.0, n)
-    physml = _median_time(problem.optimum, repeats)
-    base = _median_time(lambda: optimum_by_loop(problem), 1)
+    physml = median_time(problem.optimum, repeats)
+    base = median_time(lambda: optimum_by_loop(problem), 1)
     rows = [
         _row(
             f"exhaustive search: qubit N = {n}, meet in the middle vs loop over protocols",
@@ -144,7 +135,7 @@ def _search(quick: bool, repeats: int) -> list[dict]:
     ]
     big = 18 if quick else 22
     large = BangBangProblem(1, 2.0, big)
-    t = _median_time(large.optimum, 1)
+    t = median_time(large.optimum, 1)
     rows.append(_row(f"exhaustive search: qubit N = {big}", 2**big / t, "-", "protocols/s", "-"))
     return rows
 

@@ -26,23 +26,14 @@ Run with ``physml bench signals`` (``--quick`` for fewer repeats and no training
 
 from __future__ import annotations
 
-import statistics
 import time
 
 import numpy as np
 
+from physml.bench.timing import median_time
 from physml.tasks.seeds import Stream, generator
 
 __all__ = ["loop_coloured_strain", "loop_light_curves", "run"]
-
-
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def loop_coloured_strain(segment, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -98,8 +89,8 @@ def _simulation(quick: bool, repeats: int) -> list[dict]:
     rows = [
         _rate_row(
             "simulate strain: batched vs per-segment FFT loop",
-            seconds / _median_time(physml_strain, repeats),
-            seconds / _median_time(loop_strain, repeats),
+            seconds / median_time(physml_strain, repeats),
+            seconds / median_time(loop_strain, repeats),
             "s/s",
         )
     ]
@@ -118,11 +109,11 @@ def _simulation(quick: bool, repeats: int) -> list[dict]:
         return noise.sample(k, noise.cholesky(times), rng) - deficits()
 
     base_k = 3  # multivariate_normal factorises the covariance on every call
-    base = _median_time(lambda: loop_light_curves(times, noise, deficits()[:base_k], rng), 1)
+    base = median_time(lambda: loop_light_curves(times, noise, deficits()[:base_k], rng), 1)
     rows.append(
         _rate_row(
             "simulate light curves: one Cholesky vs multivariate_normal per curve",
-            k * 27.0 / _median_time(physml_curves, repeats),
+            k * 27.0 / median_time(physml_curves, repeats),
             base_k * 27.0 / base,
             "d/s",
         )
@@ -157,7 +148,7 @@ def _networks(quick: bool, repeats: int) -> list[dict]:
         config.bank.m_min, config.bank.m_max, config.bank.n_chirp, config.bank.n_eta
     )
     bank, _ = strain.whitened_templates(segment, b1, b2)
-    bank_time = _median_time(
+    bank_time = median_time(
         lambda: strain.bank_matched_filter(white, bank, segment.n_samples), repeats
     )
     seconds = n * config.duration
@@ -173,7 +164,7 @@ def _networks(quick: bool, repeats: int) -> list[dict]:
                 for start in range(0, n, 256):
                     model(x[start : start + 256])
 
-        t = _median_time(infer, repeats)
+        t = median_time(infer, repeats)
         case = f"detect chirps: {name} vs the {len(b1)}-template FFT bank, per s of data"
         if power:
             case += f"; P_D(rho=7, P_FA=0.01) {power[name]:.3f} vs {power['bank']:.3f}"
@@ -229,7 +220,7 @@ def _light_curve_search(quick: bool, repeats: int) -> list[dict]:
         with torch.no_grad():
             model(x)
 
-    net = _median_time(infer, repeats) / k
+    net = median_time(infer, repeats) / k
     rows = [
         _time_row(
             "search light curves: cnn on folded views vs BLS, per curve "

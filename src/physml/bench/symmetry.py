@@ -17,11 +17,10 @@ Rows (medians over repeats, all in this process):
 from __future__ import annotations
 
 import math
-import statistics
-import time
 
 import numpy as np
 
+from physml.bench.timing import median_time
 from physml.tasks.seeds import Stream, generator
 
 __all__ = ["matched_networks", "numpy_lens_image", "run"]
@@ -65,15 +64,6 @@ def numpy_lens_image(sim, p: dict, i: int) -> np.ndarray:
     return convolve2d(image, sim.psf_kernel().numpy(), mode="same")
 
 
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
 def _lensing_rows(quick: bool) -> list[dict]:
     import torch
 
@@ -84,8 +74,8 @@ def _lensing_rows(quick: bool) -> list[dict]:
     seed = int(generator(0, Stream.SYMMETRY_BENCH).integers(2**31))
     p = sim.draw(labels, torch.Generator().manual_seed(seed))
     repeats = 3 if quick else 5
-    batched = n / _median_time(lambda: sim.render(p), repeats)
-    loop = n / _median_time(lambda: [numpy_lens_image(sim, p, i) for i in range(n)], repeats)
+    batched = n / median_time(lambda: sim.render(p), repeats)
+    loop = n / median_time(lambda: [numpy_lens_image(sim, p, i) for i in range(n)], repeats)
     case = (
         f"lensing simulation: batched torch vs per-image numpy loop ({n} images of "
         f"{sim.n_pixels}x{sim.n_pixels}, {sim.supersample}^2 rays/pixel, a third of each class)"
@@ -135,7 +125,7 @@ def _training_rows(quick: bool) -> list[dict]:
             optimizer.step()
 
         step()  # warm-up
-        return len(x) / _median_time(step, repeats)
+        return len(x) / median_time(step, repeats)
 
     rows = []
     for name, gcnn, resnet in matched_networks():

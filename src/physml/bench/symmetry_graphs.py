@@ -26,11 +26,10 @@ Run with ``physml bench symmetry`` (this module's rows; ``--quick``: fewer, smal
 from __future__ import annotations
 
 import math
-import statistics
-import time
 
 import numpy as np
 
+from physml.bench.timing import median_time
 from physml.tasks.seeds import Stream, generator
 
 __all__ = [
@@ -41,15 +40,6 @@ __all__ = [
     "symbolic_rows",
     "union_find_tracks",
 ]
-
-
-def _median_time(fn, repeats: int) -> float:
-    times = []
-    for _ in range(repeats):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
 
 
 def all_pairs_graph(layer, r, phi, z, n_layers: int, *, phi_slope_max: float, z0_max: float):
@@ -191,8 +181,8 @@ def run(quick: bool = False) -> list[dict]:
     rows = [
         _row(
             f"graph construction: searchsorted phi windows vs all pairs ({where})",
-            n / _median_time(lambda: construct(build_graph), repeats),
-            n / _median_time(lambda: construct(all_pairs_graph), repeats),
+            n / median_time(lambda: construct(build_graph), repeats),
+            n / median_time(lambda: construct(all_pairs_graph), repeats),
         )
     ]
     torch.manual_seed(0)
@@ -208,13 +198,13 @@ def run(quick: bool = False) -> list[dict]:
                 forward(x, edges, attr)
 
     for name, model in networks.items():
-        rate = n / _median_time(lambda m=model: infer(m), repeats)
+        rate = n / median_time(lambda m=model: infer(m), repeats)
         rows.append(
             _row(
                 f"edge inference: {name}, torch-geometric vs index_add_ ({where})",
                 rate,
                 n
-                / _median_time(
+                / median_time(
                     lambda m=model: infer(lambda *g: plain_interaction_forward(m, *g)), repeats
                 ),
             )
@@ -223,7 +213,7 @@ def run(quick: bool = False) -> list[dict]:
             _row(
                 f"edge inference: {name} vs torch-geometric's GCNConv edge classifier ({where})",
                 rate,
-                n / _median_time(lambda: infer(gcn), repeats),
+                n / median_time(lambda: infer(gcn), repeats),
             )
         )
     kept = [true_edges(event.layer, event.particle) for event, *_ in events]
@@ -235,8 +225,8 @@ def run(quick: bool = False) -> list[dict]:
     rows.append(
         _row(
             f"track building: scipy connected components vs Python union-find ({where})",
-            n / _median_time(lambda: building(build_tracks), repeats),
-            n / _median_time(lambda: building(union_find_tracks), repeats),
+            n / median_time(lambda: building(build_tracks), repeats),
+            n / median_time(lambda: building(union_find_tracks), repeats),
         )
     )
     return rows + symbolic_rows(quick)
