@@ -99,7 +99,7 @@ def test_shapes_and_gradients_reach_every_parameter(kind: str) -> None:
 def test_invertible(kind: str, dtype: torch.dtype) -> None:
     """transform.inv(transform(x)) == x: exact for MAF/NSF, to the ODE tolerance for CNF."""
     options = {}
-    if kind == "cnf":  # the inverse solves the ODE backwards: error ~ its tolerance
+    if kind == "cnf":  # solved backwards: global error above the local tol
         options = {"atol": 1e-7, "rtol": 1e-6} if dtype == torch.float32 else {}
         options = options or {"atol": 1e-11, "rtol": 1e-10}
     flow = flow_for(kind, 2, context=1, dtype=dtype, **options)
@@ -110,7 +110,7 @@ def test_invertible(kind: str, dtype: torch.dtype) -> None:
         transform = flow(c).transform
         z = transform(x)
         back = transform.inv(z)
-    tol = 1e-5 if dtype == torch.float32 else (1e-8 if kind == "cnf" else 1e-9)
+    tol = 1e-5 if dtype == torch.float32 else (1e-7 if kind == "cnf" else 1e-9)
     assert (z - x).abs().max() > 0.1  # the map is not the identity
     assert (back - x).abs().max() < tol
 
