@@ -107,8 +107,8 @@ def _log_likelihood(stats: ModeStatistics, log_amplitude, index) -> np.ndarray:
     m = stats.n_modes
     constant = m * math.log(2 * math.pi * stats.size**2 / stats.box_size**2)
     sum_log_k = float(np.sum(stats.weights * stats.log_k))
-    log_amplitude, index = np.broadcast_arrays(log_amplitude, index)
-    # S(n) is evaluated once per distinct n (a grid's index axis), not per (A, n) cell
+    # S(n) once per distinct n (a grid's index axis), before broadcasting against A
+    index = np.asarray(index, dtype=np.float64)
     unique, inverse = np.unique(index, return_inverse=True)
     s = stats.s(unique)[inverse.reshape(index.shape)]
     return -0.5 * (constant + m * log_amplitude - index * sum_log_k + s * np.exp(-log_amplitude))
