@@ -29,6 +29,7 @@ cannot hold (``modes`` <= ``train_size / 2``).
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -42,11 +43,14 @@ from physml.tasks.pde.operator_learning import (
     FNOSettings,
     check_sizes,
     fit_operator,
+    fno_net,
     judge_members,
     plot_history,
-    standardised,
+    seeded_model,
+    solved_pairs,
+    train_fno,
 )
-from physml.tasks.seeds import Stream, generator
+from physml.tasks.seeds import Stream
 
 __all__ = ["BurgersOperator", "BurgersOperatorSettings"]
 
@@ -74,10 +78,7 @@ class BurgersOperatorSettings(BaseModel):
 
 
 def _fno(config: Any):
-    from physml.models.operators import FNO
-
-    m = config.model
-    return FNO(1, modes=m.modes, width=m.width, n_layers=m.n_layers, projection=m.projection)
+    return fno_net(config, dim=1)
 
 
 class BurgersOperator(Task):
@@ -191,73 +192,20 @@ class BurgersOperator(Task):
 def _data(config: Any, ctx: RunContext) -> dict[str, np.ndarray]:
     """Pairs (u0, u(T)): ``coarse`` (n_train + n_test, 2, train_size) and ``fine``
     (n_test, 2, 2 train_size) for the test initial conditions, from the cache or solved."""
-    from physml.data import cached
     from physml.sim.pde import spectral_burgers
 
-    params = config.model_dump(exclude={"model", "train"})
-
-    def simulate() -> dict[str, np.ndarray]:
-        from physml.sim.pde.spectral_stepping import gaussian_random_field
-
-        rng = generator(ctx.seed, Stream.BURGERS_OPERATOR)
-        n = config.n_train + config.n_test
-        u0 = gaussian_random_field(
-            n,
-            config.solver_size,
-            dim=1,
-            alpha=config.alpha,
-            tau=config.tau,
-            sigma=config.sigma,
-            seed=rng,
-        )
-        u1 = spectral_burgers.solve(u0, nu=config.nu, times=[config.time], dt=config.dt)[:, 0]
-        pairs = np.stack([u0.numpy(), u1.numpy()], axis=1)
-        step = config.solver_size // config.train_size
-        return {
-            "coarse": pairs[..., ::step],
-            "fine": pairs[config.n_train :, :, :: step // 2],
-        }
-
-    events: list[str] = []
-    with ctx.progress("solving Burgers", 1) as bar:
-        data = cached(
-            "burgers_operator",
-            spectral_burgers.VERSION,
-            params,
-            ctx.seed,
-            simulate,
-            on_event=events.append,
-        )
-        bar.advance()
-    ctx.log(f"{len(data['coarse'])} Burgers solutions: {events[-1].split(':')[0]}")
-    return data
-
-
-def _train_fno(config, u0, u1, seed, ctx, name):
-    """Fit an FNO on (u0, u1) (n, train_size); return its forward at both resolutions
-    (the same network) and the history."""
-    import torch
-
-    with torch.random.fork_rng():
-        torch.manual_seed(seed % 2**31)
-        model = standardised(_fno(config), u0, u1)
-    result = fit_operator(
-        model,
-        lambda m, x: m(x[:, None])[:, 0],
-        u0,
-        u1,
-        settings=config.train,
-        seed=seed,
-        ctx=ctx,
-        name=name,
-        n_validation=config.n_validation,
+    return solved_pairs(
+        config,
+        ctx,
+        name="burgers_operator",
+        version=spectral_burgers.VERSION,
+        stream=Stream.BURGERS_OPERATOR,
+        dim=1,
+        solve=lambda u0: spectral_burgers.solve(
+            u0, nu=config.nu, times=[config.time], dt=config.dt
+        )[:, 0],
+        label="Burgers",
     )
-    net = result.model
-
-    def forward(x):
-        return net(x[:, None])[:, 0]
-
-    return forward, forward, result.history
 
 
 def _train_deeponet(config, u0, u1, seed, ctx, name):
@@ -269,10 +217,12 @@ def _train_deeponet(config, u0, u1, seed, ctx, name):
     from physml.sim.pde.spectral_burgers import grid
 
     s = config.train_size
-    with torch.random.fork_rng():
-        torch.manual_seed(seed % 2**31)
-        net = DeepONet(s, 1, hidden=tuple(config.model.hidden), n_basis=config.model.n_basis)
-        model = standardised(net, u0, u1)
+    model = seeded_model(
+        lambda: DeepONet(s, 1, hidden=tuple(config.model.hidden), n_basis=config.model.n_basis),
+        seed,
+        u0,
+        u1,
+    )
     y = grid(s, dtype=torch.float32)[:, None].to(ctx.device)
     y_fine = grid(2 * s, dtype=torch.float32)[:, None].to(ctx.device)
     result = fit_operator(
@@ -290,7 +240,11 @@ def _train_deeponet(config, u0, u1, seed, ctx, name):
     return (lambda x: net(x, y)), (lambda x: net(x[:, ::2], y_fine)), result.history
 
 
-_TRAINERS = {"fno": _train_fno, "deeponet": _train_deeponet}
+#: ``build`` looks ``_fno`` up at call time (a test swaps it for a poisoned network).
+_TRAINERS = {
+    "fno": functools.partial(train_fno, build=lambda config: _fno(config)),
+    "deeponet": _train_deeponet,
+}
 
 
 def _plot(ctx: RunContext, config: Any, method: str, data, shown, errors) -> None:

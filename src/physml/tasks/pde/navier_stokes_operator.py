@@ -25,6 +25,7 @@ what the forcing can add by T; grids that do not nest; modes the training grid c
 
 from __future__ import annotations
 
+import functools
 import math
 from typing import Any
 
@@ -37,12 +38,13 @@ from physml.tasks.base import Method, Reference, RunContext, Task
 from physml.tasks.pde.operator_learning import (
     FNOSettings,
     check_sizes,
-    fit_operator,
+    fno_net,
     judge_members,
     plot_history,
-    standardised,
+    solved_pairs,
+    train_fno,
 )
-from physml.tasks.seeds import Stream, generator
+from physml.tasks.seeds import Stream
 
 __all__ = ["NavierStokesOperator", "NavierStokesOperatorSettings"]
 
@@ -168,71 +170,26 @@ class NavierStokesOperator(Task):
 def _data(config: Any, ctx: RunContext) -> dict[str, np.ndarray]:
     """Pairs (omega0, omega(T)): ``coarse`` (n_train + n_test, 2, s, s) and ``fine``
     (n_test, 2, 2s, 2s), float32, from the cache or solved."""
-    from physml.data import cached
     from physml.sim.pde import spectral_navier_stokes as ns
 
-    params = config.model_dump(exclude={"model", "train"})
-
-    def simulate() -> dict[str, np.ndarray]:
-        from physml.sim.pde.spectral_stepping import gaussian_random_field
-
-        rng = generator(ctx.seed, Stream.NS_OPERATOR)
-        size, n = config.solver_size, config.n_train + config.n_test
-        omega0 = gaussian_random_field(
-            n, size, dim=2, alpha=config.alpha, tau=config.tau, sigma=config.sigma, seed=rng
-        )
-        forcing = ns.li_forcing(size) if config.forcing else None
-        omega = ns.solve(omega0, nu=config.nu, times=[config.time], dt=config.dt, forcing=forcing)
-        pairs = np.stack([omega0.numpy(), omega[:, 0].numpy()], axis=1).astype(np.float32)
-        step = size // config.train_size
-        return {
-            "coarse": pairs[..., ::step, ::step],
-            "fine": pairs[config.n_train :, :, :: step // 2, :: step // 2],
-        }
-
-    events: list[str] = []
-    with ctx.progress("solving Navier-Stokes", 1) as bar:
-        data = cached(
-            "navier_stokes_operator",
-            ns.VERSION,
-            params,
-            ctx.seed,
-            simulate,
-            on_event=events.append,
-        )
-        bar.advance()
-    ctx.log(f"{len(data['coarse'])} vorticity solutions: {events[-1].split(':')[0]}")
-    return data
-
-
-def _train_fno(config, u0, u1, seed, ctx, name):
-    """Fit a 2D FNO on (omega0, omega(T)) (n, s, s); the same network at both resolutions."""
-    import torch
-
-    from physml.models.operators import FNO
-
-    m = config.model
-    with torch.random.fork_rng():
-        torch.manual_seed(seed % 2**31)
-        net = FNO(2, modes=m.modes, width=m.width, n_layers=m.n_layers, projection=m.projection)
-        model = standardised(net, u0, u1)
-    result = fit_operator(
-        model,
-        lambda net, x: net(x[:, None])[:, 0],
-        u0,
-        u1,
-        settings=config.train,
-        seed=seed,
-        ctx=ctx,
-        name=name,
-        n_validation=config.n_validation,
+    forcing = ns.li_forcing(config.solver_size) if config.forcing else None
+    return solved_pairs(
+        config,
+        ctx,
+        name="navier_stokes_operator",
+        version=ns.VERSION,
+        stream=Stream.NS_OPERATOR,
+        dim=2,
+        solve=lambda omega0: ns.solve(
+            omega0, nu=config.nu, times=[config.time], dt=config.dt, forcing=forcing
+        )[:, 0],
+        label="vorticity",
+        dtype=np.float32,
     )
-    net = result.model
 
-    def forward(x):
-        return net(x[:, None])[:, 0]
 
-    return forward, forward, result.history
+#: A 2D FNO on (omega0, omega(T)) (n, s, s); the same network at both resolutions.
+_train_fno = functools.partial(train_fno, build=lambda config: fno_net(config, dim=2))
 
 
 def _plot(ctx: RunContext, config: Any, data, shown) -> None:

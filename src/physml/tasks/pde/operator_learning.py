@@ -25,7 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from physml.config import ConfigError
 from physml.metrics import Metric, bootstrap
 from physml.tasks.base import MAX_WIDTH, RunContext, Widths
-from physml.tasks.seeds import N_RESAMPLES, bootstrap_seed, member_seeds
+from physml.tasks.seeds import N_RESAMPLES, Stream, bootstrap_seed, generator, member_seeds
 
 __all__ = [
     "DeepONetSettings",
@@ -33,11 +33,15 @@ __all__ = [
     "check_sizes",
     "error_metrics",
     "fit_operator",
+    "fno_net",
     "judge_members",
     "plot_history",
     "predict",
     "relative_l2",
+    "seeded_model",
+    "solved_pairs",
     "standardised",
+    "train_fno",
 ]
 
 
@@ -83,6 +87,69 @@ def standardised(net: Any, inputs: np.ndarray, targets: np.ndarray) -> Any:
     from physml.models.operators import Rescaled
 
     return Rescaled(net, float(np.std(inputs)), float(np.std(targets)))
+
+
+def seeded_model(build: Callable[[], Any], seed: int, inputs: np.ndarray, targets: np.ndarray):
+    """``build()``'s network, initialised under ``seed`` (torch's global generator left as it
+    was), :func:`standardised` on the training pairs."""
+    import torch
+
+    with torch.random.fork_rng():
+        torch.manual_seed(seed % 2**31)
+        return standardised(build(), inputs, targets)
+
+
+def fno_net(config: Any, dim: int) -> Any:
+    """The FNO that ``config.model`` (:class:`FNOSettings`) describes, on a ``dim``-D grid."""
+    from physml.models.operators import FNO
+
+    m = config.model
+    return FNO(dim, modes=m.modes, width=m.width, n_layers=m.n_layers, projection=m.projection)
+
+
+def solved_pairs(
+    config: Any,
+    ctx: RunContext,
+    *,
+    name: str,
+    version: str,
+    stream: Stream,
+    dim: int,
+    solve: Callable[[Any], Any],
+    label: str,
+    dtype: type = np.float64,
+) -> dict[str, np.ndarray]:
+    """The pairs (u0, u(T)) of ``config.n_train + config.n_test`` Gaussian random initial
+    conditions on ``config.solver_size`` points per axis, from the cache ``name`` or solved
+    by ``solve(u0) -> u(T)`` (torch, (n, *grid) each): ``coarse`` (n, 2, *train grid) and
+    ``fine`` (n_test, 2, *twice the train grid), subsampled from the solver's grid."""
+    from physml.data import cached
+    from physml.sim.pde.spectral_stepping import gaussian_random_field
+
+    params = config.model_dump(exclude={"model", "train"})
+
+    def simulate() -> dict[str, np.ndarray]:
+        u0 = gaussian_random_field(
+            config.n_train + config.n_test,
+            config.solver_size,
+            dim=dim,
+            alpha=config.alpha,
+            tau=config.tau,
+            sigma=config.sigma,
+            seed=generator(ctx.seed, stream),
+        )
+        pairs = np.stack([u0.numpy(), solve(u0).numpy()], axis=1).astype(dtype)
+        step = config.solver_size // config.train_size
+        coarse = (Ellipsis, *[slice(None, None, step)] * dim)
+        fine = (slice(config.n_train, None), slice(None), *[slice(None, None, step // 2)] * dim)
+        return {"coarse": pairs[coarse], "fine": pairs[fine]}
+
+    events: list[str] = []
+    with ctx.progress(f"solving {label}", 1) as bar:
+        data = cached(name, version, params, ctx.seed, simulate, on_event=events.append)
+        bar.advance()
+    ctx.log(f"{len(data['coarse'])} {label} solutions: {events[-1].split(':')[0]}")
+    return data
 
 
 def relative_l2(prediction: np.ndarray, truth: np.ndarray) -> np.ndarray:
@@ -167,6 +234,31 @@ Trainer = Callable[..., tuple[Callable, Callable, list[dict]]]
 """``trainer(config, u0, u1, seed, ctx, name) -> (forward, fine_forward, history)``: fit one
 network on the training pairs; ``forward`` maps (batch, *grid) inputs at the training
 resolution to predictions, ``fine_forward`` those at twice it."""
+
+
+def train_fno(
+    config: Any, u0, u1, seed: int, ctx: RunContext, name: str, *, build: Callable[[Any], Any]
+) -> tuple[Callable, Callable, list[dict]]:
+    """A :data:`Trainer` for the FNO ``build(config)``: the same network answers at both
+    resolutions (the grid is a channel-free (batch, *grid) input)."""
+    model = seeded_model(lambda: build(config), seed, u0, u1)
+    result = fit_operator(
+        model,
+        lambda m, x: m(x[:, None])[:, 0],
+        u0,
+        u1,
+        settings=config.train,
+        seed=seed,
+        ctx=ctx,
+        name=name,
+        n_validation=config.n_validation,
+    )
+    net = result.model
+
+    def forward(x):
+        return net(x[:, None])[:, 0]
+
+    return forward, forward, result.history
 
 
 def judge_members(
