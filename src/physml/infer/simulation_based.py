@@ -163,6 +163,19 @@ class FittedPosterior:
         with torch.no_grad():
             return self.posterior.log_prob(t, x=x).double().cpu().numpy()
 
+    def log_density(self, theta: np.ndarray, x_o: np.ndarray) -> np.ndarray:
+        """log q(theta | x_o) up to a theta-independent constant, any method (n,): NPE's
+        normalised density; for NLE and NRE the MCMC target log q(x_o | theta) + log p(theta)
+        (resp. the log ratio + log prior), -inf outside the prior."""
+        import torch
+
+        if self.method == "npe":
+            return self.log_prob(theta, x_o)
+        x = torch.as_tensor(np.asarray(x_o, dtype=np.float32)[None])
+        t = torch.as_tensor(np.asarray(theta, dtype=np.float32))
+        with torch.no_grad():
+            return self.posterior.potential(t, x=x).double().cpu().numpy()
+
     def leakage(self, x_o: np.ndarray, n: int = 10_000) -> float:
         """Fraction of q(theta | x_o)'s mass outside the prior's support (NPE; 0 for the
         MCMC methods, whose targets include the prior)."""
@@ -198,6 +211,7 @@ def fit_posterior(
     hidden_features: int = 50,
     num_transforms: int = 5,
     embedding: Any = None,
+    z_score_x: str = "independent",
     learning_rate: float = 5e-4,
     batch_size: int = 200,
     max_epochs: int = 2**31 - 1,
@@ -217,6 +231,9 @@ def fit_posterior(
             classifier (``"resnet"``, ``"mlp"``) for nre.
         hidden_features, num_transforms: the estimator's width and number of flow layers.
         embedding: an ``nn.Module`` summarising x (NPE and NRE), or None.
+        z_score_x: sbi's standardisation of x before the embedding (NPE):
+            ``"independent"`` per entry, ``"structured"`` one mean and scale for all
+            entries (a field, whose pixels share one distribution), or ``"none"``.
         learning_rate, batch_size, max_epochs, stop_after_epochs: sbi's training options
             (early stopping on a 10 % validation split, best weights kept).
         mcmc_chains: slice-sampling chains for nle and nre.
@@ -248,6 +265,7 @@ def fit_posterior(
                 hidden_features=hidden_features,
                 num_transforms=num_transforms,
                 embedding_net=embed,
+                z_score_x=z_score_x,
             )
             inference = NPE(density_estimator=net, **common)
         elif method == "nle":

@@ -13,6 +13,7 @@ from physml.tasks.collider.higgs_events import HiggsEvents
 from physml.tasks.collider.qg_jets import QGJets
 from physml.tasks.collider.top_tagging import TopTagging
 from physml.tasks.cosmology.field_emulator import FieldEmulator
+from physml.tasks.inference.field_inference import FieldInference
 from physml.tasks.inference.gp_emulator import GPEmulator
 from physml.tasks.inference.nuclear_masses import NuclearMasses
 from physml.tasks.inference.sbi_benchmark import SbiBenchmark
@@ -80,6 +81,7 @@ TASKS: dict[str, Task] = {
         NavierStokesOperator(),
         ParamFitAutodiff(),
         SbiBenchmark(),
+        FieldInference(),
         UQRegression(),
         NuclearMasses(),
         GPEmulator(),
