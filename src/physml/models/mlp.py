@@ -51,6 +51,8 @@ class MLP(nn.Module):
         activation: one of :data:`ACTIVATIONS`.
         init: weight initialisation, one of :data:`INITS` ("he" suits ReLU, "xavier"
             and "lecun" suit tanh/SELU-like activations).
+        dropout: probability of the dropout after each hidden activation (0: none, and no
+            Dropout module; kept active at prediction time it gives MC dropout).
 
     Shapes:
         input (..., in_features) -> output (..., out_features). Inputs of any dtype
@@ -65,18 +67,23 @@ class MLP(nn.Module):
         *,
         activation: str = "relu",
         init: str = "default",
+        dropout: float = 0.0,
     ) -> None:
         super().__init__()
         if activation not in ACTIVATIONS:
             raise ValueError(f"activation={activation!r}; allowed: {', '.join(ACTIVATIONS)}")
         if init not in INITS:
             raise ValueError(f"init={init!r}; allowed: {', '.join(INITS)}")
+        if not 0 <= dropout < 1:
+            raise ValueError(f"dropout={dropout!r} is not allowed: expected 0 <= dropout < 1")
         widths = [in_features, *hidden, out_features]
         layers: list[nn.Module] = []
         for i, (n_in, n_out) in enumerate(itertools.pairwise(widths)):
             layers.append(nn.Linear(n_in, n_out))
             if i < len(widths) - 2:
                 layers.append(ACTIVATIONS[activation]())
+                if dropout > 0:
+                    layers.append(nn.Dropout(dropout))
         self.net = nn.Sequential(*layers)
         self.init = init
         self.reset_parameters()

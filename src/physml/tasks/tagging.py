@@ -266,9 +266,11 @@ def fit_networks(
     config: Any,
     ctx: RunContext,
     name: str,
+    predict: Callable[[Any, np.ndarray], np.ndarray] | None = None,
 ) -> tuple[list[np.ndarray], list[dict]]:
     """Train ``config.n_members`` networks with ``config.train``; P(signal) of every event
-    per member, and the per-epoch training log."""
+    per member (``predict(model, x)``, default the network's own sigmoid), and the
+    per-epoch training log."""
     from physml.tasks.classify import fit_binary_ensemble, predict_proba
 
     rows: list[dict] = []
@@ -291,7 +293,12 @@ def fit_networks(
             checkpoint_dir=ctx.checkpoint_dir,
             on_epoch=on_epoch,
         )
-    return [predict_proba(r.model, x, device=ctx.device) for r in results], rows
+    if predict is None:
+
+        def predict(model: Any, x: np.ndarray) -> np.ndarray:
+            return predict_proba(model, x, device=ctx.device)
+
+    return [predict(r.model, x) for r in results], rows
 
 
 def plot_classifier(

@@ -68,6 +68,17 @@ class MLPSettings(BaseModel):
     hidden: Widths = Field([64, 64], description="hidden widths")
 
 
+class DropoutSettings(MLPSettings):
+    """MC dropout: dropout after each hidden layer, kept on at prediction time."""
+
+    dropout: float = Field(0.1, gt=0, lt=1, description="dropout probability")
+    n_samples: int = Field(30, ge=1, le=1000, description="dropout masks averaged per event")
+
+
+class LaplaceSettings(MLPSettings):
+    """Last-layer Laplace: the trained MLP's last layer gets a Gaussian posterior."""
+
+
 _TRAIN = {
     "quick": {"train": {"max_epochs": 30, "batch_size": 512, "patience": 5, "min_delta": 1e-4}},
     "full": {"train": {"max_epochs": 80, "batch_size": 512, "patience": 8, "min_delta": 1e-5}},
@@ -83,6 +94,10 @@ class HiggsEvents(Task):
     settings = HiggsEventsSettings
     methods = {
         "mlp": Method("mlp", "multilayer perceptron", MLPSettings, presets=_TRAIN),
+        "dropout": Method("dropout", "MLP with MC dropout", DropoutSettings, presets=_TRAIN),
+        "laplace": Method(
+            "laplace", "MLP, last-layer Laplace (probit)", LaplaceSettings, presets=_TRAIN
+        ),
         "bdt": Method("bdt", "gradient-boosted trees", BDTSettings, trained=False),
     }
     default_method = "mlp"
@@ -166,9 +181,52 @@ class HiggsEvents(Task):
         def make_model() -> Any:
             from physml.models import MLP
 
-            return MLP(z.shape[1], tuple(config.model.hidden), 1)
+            dropout = getattr(config.model, "dropout", 0.0)
+            return MLP(z.shape[1], tuple(config.model.hidden), 1, dropout=dropout)
 
-        return fit_networks(make_model, z, label, split, config=config, ctx=ctx, name=method)
+        return fit_networks(
+            make_model,
+            z,
+            label,
+            split,
+            config=config,
+            ctx=ctx,
+            name=method,
+            predict=_bayesian_predict(method, config, z[split == TRAIN], ctx),
+        )
+
+
+def _bayesian_predict(method: str, config: Any, z_train: np.ndarray, ctx: RunContext):
+    """P(signal | x) of a trained member for ``dropout`` and ``laplace`` (None: the MLP's
+    own sigmoid); members are numbered in the order they come."""
+    from physml.tasks.collider import higgs_uncertainty
+    from physml.tasks.seeds import seed_sequence
+
+    members = iter(range(config.n_members))
+    if method == "dropout":
+
+        def predict(model: Any, x: np.ndarray) -> np.ndarray:
+            seed = seed_sequence(ctx.seed, Stream.HIGGS_EVENTS, 2, next(members))
+            return higgs_uncertainty.dropout_probabilities(
+                model,
+                x,
+                n_samples=config.model.n_samples,
+                seed=int(seed.generate_state(1, np.uint64)[0]),
+                device=ctx.device,
+            )
+
+        return predict
+    if method == "laplace":
+
+        def predict(model: Any, x: np.ndarray) -> np.ndarray:
+            probs, alpha = higgs_uncertainty.laplace_probabilities(
+                model, z_train, x, device=ctx.device
+            )
+            ctx.log(f"laplace member {next(members)}: prior precision alpha = {alpha:.3g}")
+            return probs
+
+        return predict
+    return None
 
 
 def _calibration(
