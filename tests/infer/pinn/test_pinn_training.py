@@ -139,3 +139,43 @@ def test_both_derivative_paths_train_the_same_burgers_fit():
         fit = train_pinn(Burgers(0.01 / np.pi), net, points, schedule)
         histories.append([row["loss"] for row in fit.history])
     assert np.allclose(*histories, rtol=1e-8, atol=0), histories
+
+
+class _Bump(PDEProblem):
+    """A residual that ignores the network: r(t, x) = 9 on |x| < 0.1, else 0 (on [0, 1]^2 x
+    [-1, 1]), so RAD's density |r| / mean|r| + 1 is exactly 11/2 : 1/2 inside : outside."""
+
+    second = False
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lower, self.upper = (0.0, -1.0), (1.0, 1.0)
+
+    def residual(self, z, u, jac, hess):
+        return 9.0 * (z[:, 1:].abs() < 0.1).to(u) + 0.0 * u
+
+
+def test_rad_redraws_as_many_points_following_the_residual():
+    """The share of RAD's points in the bump is 0.1 * 11/2 / (0.1 * 11/2 + 0.9 / 2) = 0.55
+    (uniform: 0.1) when the candidates far outnumber the points (drawing without
+    replacement depletes the bump: 20 000 candidates gave 0.49); the set keeps its size."""
+    problem = _Bump()
+    net, points = setup(problem, n=2000, hidden=(4,))
+    schedule = Schedule(
+        adam_steps=1,
+        lbfgs_iterations=0,
+        resample_every=1,
+        resample_candidates=200_000,
+        resample_mode="rad",
+    )
+    fit = train_pinn(problem, net, points, schedule, rng=np.random.default_rng(3))
+    assert fit.points.shape == (2000, 2)
+    share = float((fit.points[:, 1].abs() < 0.1).double().mean())
+    # sd ~ sqrt(0.55 * 0.45 / 2000) = 0.011; depletion lowers the mean by ~0.01
+    assert abs(share - 0.55) < 0.045, share
+
+
+def test_unknown_resample_mode_is_refused():
+    net, points = setup(_Bump(), n=5, hidden=(4,))
+    with pytest.raises(ValueError, match="resample_mode='worst'"):
+        train_pinn(_Bump(), net, points, Schedule(resample_mode="worst"))

@@ -3,9 +3,12 @@ r"""Physics-informed training: Adam with residual-based adaptive resampling, the
 The loss is the mean squared PDE residual at the collocation points (derivatives by
 :func:`~physml.infer.pinn.derivatives.field_derivatives`) plus the problem's soft losses.
 Adam runs ``adam_steps``; every ``resample_every`` of them the residual is evaluated at
-``resample_candidates`` fresh uniform points and the ``resample_added`` worst are added to
-the collocation set (RAR, Lu et al., SIAM Rev. 63, 208 (2021)), and again after every
-L-BFGS chunk (with a fresh L-BFGS history, since the loss changed). L-BFGS with a
+``resample_candidates`` fresh uniform points, and again after every L-BFGS chunk (with a
+fresh L-BFGS history, since the loss changed). ``resample_mode`` says what is done with
+them: ``"rar"`` adds the ``resample_added`` worst to the collocation set (Lu et al., SIAM
+Rev. 63, 208 (2021)); ``"rad"`` replaces the set by as many candidates drawn with
+probability |r| / mean|r| + 1 (Wu et al., CMAME 403, 115671 (2023)), so the points follow
+the residual (the shock) at a constant cost. L-BFGS with a
 strong-Wolfe line search runs in chunks of ``lbfgs_chunk`` iterations until ``lbfgs_iterations``
 or until max|grad| <= ``tolerance_grad``: torch's own stopping tests on small loss
 changes are switched off (``tolerance_change = 0``), so it does not stop where float32
@@ -85,6 +88,7 @@ class Schedule:
     resample_every: int = 0
     resample_candidates: int = 10_000
     resample_added: int = 100
+    resample_mode: str = "rar"
     log_every: int = 50
     derivatives: str = "torch.func"
 
@@ -162,6 +166,8 @@ def train_pinn(
     """
     if schedule.resample_every and rng is None:
         raise ValueError("resampling needs rng")
+    if schedule.resample_mode not in ("rar", "rad"):
+        raise ValueError(f"resample_mode={schedule.resample_mode!r}; allowed: rar, rad")
     pfield = PhysicsField(net, problem)
     fit = PINNFit(pfield, points=points)
     params = [p for p in pfield.parameters() if p.requires_grad]
@@ -292,11 +298,17 @@ def _lbfgs(pfield, fit, params, schedule, record, clock, advance, rng) -> None:
 
 
 def _resample(pfield, points, schedule, rng) -> torch.Tensor:
+    """RAR: ``points`` plus the ``resample_added`` worst of fresh candidates; RAD: as many
+    points as now, drawn from the candidates with probability |r| / mean|r| + 1."""
     problem = pfield.problem
     candidates = torch.from_numpy(problem.sample(schedule.resample_candidates, rng)).to(points)
-    worst = torch.topk(
-        residual_norm(pfield, candidates, schedule.derivatives), schedule.resample_added
-    ).indices
+    residual = residual_norm(pfield, candidates, schedule.derivatives)
+    if schedule.resample_mode == "rad":
+        weight = (residual / residual.mean() + 1.0).double().cpu().numpy()
+        n = min(len(points), len(candidates))
+        chosen = rng.choice(len(candidates), n, replace=False, p=weight / weight.sum())
+        return candidates[torch.from_numpy(chosen)]
+    worst = torch.topk(residual, schedule.resample_added).indices
     return torch.cat([points, candidates[worst]])
 
 

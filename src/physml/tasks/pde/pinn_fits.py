@@ -53,7 +53,10 @@ class PINNTrainSettings(BaseModel):
     tolerance_grad: float = Field(1e-12, ge=0, le=1.0, description="L-BFGS stops at max|grad| <=")
     resample_every: int = Field(0, ge=0, le=1_000_000, description="Adam steps per RAR (0: off)")
     resample_candidates: int = Field(5000, ge=1, le=10_000_000)
-    resample_added: int = Field(100, ge=1, le=1_000_000)
+    resample_added: int = Field(100, ge=1, le=1_000_000, description="points RAR adds")
+    resample_mode: Literal["rar", "rad"] = Field(
+        "rar", description="rar: add the worst points; rad: redraw the set by residual"
+    )
     log_every: int = Field(100, ge=1, le=1_000_000, description="Adam steps between logs")
     dtype: Literal["float64", "float32"] = "float64"
     derivatives: Literal["torch.func", "autograd"] = Field(
@@ -62,7 +65,8 @@ class PINNTrainSettings(BaseModel):
 
     @model_validator(mode="after")
     def _resampling(self) -> PINNTrainSettings:
-        if self.resample_every and self.resample_added > self.resample_candidates:
+        rar = self.resample_every and self.resample_mode == "rar"
+        if rar and self.resample_added > self.resample_candidates:
             raise ValueError(
                 f"train.resample_added={self.resample_added} exceeds "
                 f"train.resample_candidates={self.resample_candidates}"
