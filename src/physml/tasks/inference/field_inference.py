@@ -19,7 +19,9 @@ For each of ``n_observations`` prior-predictive fields, against the exact poster
 KL(exact || estimate) on the grid (the estimate's log density at the cell centres,
 normalised on the grid; 0 is exact), the shift of the posterior mean in units of the exact
 standard deviation (0) and the ratio of standard deviations (1), and the mass outside the
-prior (NPE, refused above ``max_leakage``); each averaged over the observations with the
+prior (NPE; refused above ``max_leakage``, 0.95 by default: an observation whose exact
+posterior is cut by the prior box makes NPE's flow leak most of its mass, 88 % measured at
+10^3 simulations, and sbi's rejection still samples it correctly); each averaged over the observations with the
 standard error over them. Calibration on ``n_calibration`` prior-predictive fields: SBC
 ranks and TARP coverage (:func:`~physml.tasks.inference.sbi_methods.calibration_metrics`).
 The observations and their exact posteriors are cached.
@@ -80,7 +82,7 @@ class FieldInferenceSettings(BaseModel):
         100, ge=10, le=10_000, description="posterior samples per calibration simulation"
     )
     max_leakage: float = Field(
-        0.5, gt=0, le=1, description="largest posterior mass allowed outside the prior"
+        0.95, gt=0, le=1, description="largest posterior mass allowed outside the prior"
     )
 
     @model_validator(mode="after")
