@@ -21,6 +21,7 @@ from physml.train.failures import TrainingFailed
 
 __all__ = [
     "FlowSettings",
+    "LikelihoodFlowSettings",
     "PosteriorOutsidePrior",
     "RatioSettings",
     "calibration_metrics",
@@ -54,6 +55,12 @@ class FlowSettings(_SBITraining):
     num_transforms: int = Field(5, ge=1, le=64, description="flow layers")
 
 
+class LikelihoodFlowSettings(FlowSettings):
+    """NLE: the same flow options in a class of its own, because
+    :meth:`~physml.tasks.base.Task.method_of` tells a configuration's method by its
+    ``model`` section's class (with one class for both, an NLE run ran NPE)."""
+
+
 class RatioSettings(_SBITraining):
     """NRE: sbi's classifier and its training."""
 
@@ -65,7 +72,7 @@ def sbi_methods(presets: dict[str, dict[str, Any]] | None = None) -> dict[str, M
     presets = presets or {}
     specs = (
         ("npe", "neural posterior estimation (sbi NPE-C, MAF)", FlowSettings),
-        ("nle", "neural likelihood estimation (sbi NLE, MAF + slice MCMC)", FlowSettings),
+        ("nle", "neural likelihood estimation (sbi NLE, MAF + slice MCMC)", LikelihoodFlowSettings),
         ("nre", "neural ratio estimation (sbi NRE-C, ResNet + slice MCMC)", RatioSettings),
     )
     return {
