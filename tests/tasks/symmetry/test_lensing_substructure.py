@@ -59,6 +59,24 @@ def test_class_metrics_match_scikit_learn(rng) -> None:
     assert 0.005 < m["AUC (micro)"].error < 0.05  # ~ sqrt(AUC (1 - AUC) / n) scale
 
 
+def test_the_default_classes_are_learned(tmp_path) -> None:
+    """A learning signal at the task's (enhanced-mass) defaults: a ResNet trained for 4
+    epochs on 1 500 images separates all three classes (measured: one-vs-rest AUCs 0.96,
+    0.87, 0.85, micro 0.87 at seed 0; chance is 0.5, and the old defaults gave 0.50)."""
+    overrides = {
+        "n_train": 1500,
+        "n_val": 150,
+        "n_test": 450,
+        "n_rotation_images": 8,
+        "n_angles": 1,
+        "train": {"max_epochs": 4},
+    }
+    m = run("lensing-substructure", "resnet", overrides=overrides, seed=0, out=tmp_path).metrics
+    assert m["AUC (micro)"].value > 0.75
+    for name in ("no substructure", "CDM subhalos", "axion vortex"):
+        assert m[f"AUC ({name})"].value - 5 * m[f"AUC ({name})"].error > 0.5
+
+
 def test_light_subhalos_are_below_the_noise() -> None:
     """25 subhalos with dN/dM ~ M^-1.9 from 1e6 solar masses carry ~0.4 above 1e8: their
     perturbation of the image is at the noise level (S/N ~ 1), so the task's default
@@ -92,4 +110,4 @@ def test_refusals(args, says, tmp_path) -> None:
 
 def test_patch_refusal(tmp_path) -> None:
     args = [*set_args("lensing-substructure", ["model.patch=7"]), "--method", "vit"]
-    assert_refused(args, "simulator.n_pixels=64 is not allowed with model.patch=7", tmp_path)
+    assert_refused(args, "simulator.n_pixels=32 is not allowed with model.patch=7", tmp_path)
