@@ -3,14 +3,15 @@ the symmetry built in.
 
 Images come from :mod:`physml.sim.lensing.substructure` (a Sérsic source behind an SIE
 with shear; settings resembling DeepLense Model I, arXiv:1909.07346) in three classes: no
-substructure, CDM subhalos, axion vortices. The substructure is 10x heavier than the
-simulator's defaults (subhalos 1e9-1e11, vortices 1e11-3e11 solar masses): at the
-physical masses no network here learns the classes (docs/tasks/lensing-substructure.md);
-quick images are 32 x 32 pixels of 0.2 arcsec, full ones 64 x 64 of 0.1 arcsec. The physics of a lens does not
-care how the camera is turned, so the class is invariant under rotations and reflections
-of the image. Methods: a ResNet-18-style CNN (no symmetry), a group-equivariant CNN
-(C4 / D4 exactly, C8 / D8 with interpolated 45-degree filter turns), a vision transformer
-and a LensFormer-style transformer that reads the image beside its SIS source-plane
+substructure, CDM subhalos, axion vortices. The substructure is enhanced: subhalos of
+1e9-1e11 solar masses (the issue's DeepLense-like range is 1e6-1e10) and vortices of
+1e11-3e11 in total (the simulator's default 3e9-3e10), at which no network here learned
+the classes (docs/tasks/lensing-substructure.md). Quick images are 32 x 32 pixels of
+0.2 arcsec, full ones 64 x 64 of 0.1 arcsec. The physics of a lens does not care how the
+camera is turned, so the class is invariant under rotations and reflections of the image.
+Methods: a ResNet-18-style CNN (no symmetry), a group-equivariant CNN (C4 / D4 exactly,
+C8 / D8 with interpolated 45-degree filter turns), a vision transformer and a
+LensFormer-style transformer that reads the image beside its SIS source-plane
 back-projection. All train with :func:`physml.train.fit` on the cross-entropy.
 
 Reported (:mod:`~physml.tasks.symmetry.lensing_substructure_eval`): one-vs-rest AUC of
