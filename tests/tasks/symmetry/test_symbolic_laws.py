@@ -11,6 +11,7 @@ from physml.tasks import run
 def test_laws_recovered_exactly_beside_gplearn(tmp_path) -> None:
     overrides = {
         "laws": ["pendulum", "newton", "coulomb"],
+        "compare_gplearn": True,  # quick leaves gplearn out
         "gplearn": {"population_size": 100, "generations": 2},
     }
     record = run("symbolic-laws", overrides=overrides, seed=0, out=tmp_path)
