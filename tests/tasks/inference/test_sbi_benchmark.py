@@ -32,7 +32,7 @@ def test_tiny_npe_run(tmp_path, monkeypatch, real_c2st: bool) -> None:
     """The run's plumbing; the fast variant stands a fixed number in for sklearn's C2ST
     (tested in tests/metrics), whose MLP trains for thousands of epochs on 100 samples."""
     if not real_c2st:
-        monkeypatch.setattr("physml.metrics.posterior.c2st", lambda a, b, seed: 0.75)
+        monkeypatch.setattr("physml.metrics.posterior.c2st", lambda a, b, seed, classifier: 0.75)
     work = tmp_path / "work"
     work.mkdir()
     monkeypatch.chdir(work)
