@@ -1,14 +1,20 @@
-r"""Hamiltonian Monte Carlo with leapfrog steps and a warm-up that tunes the step size.
+r"""Hamiltonian Monte Carlo with leapfrog steps and a warm-up that tunes the step size and a
+diagonal mass matrix.
 
 Targets a density :math:`\pi(\theta) \propto e^{\log\pi(\theta)}` on R^d given as a
 differentiable torch function (Neal, "MCMC using Hamiltonian dynamics", Handbook of MCMC,
-2011). Every iteration draws a momentum p ~ N(0, 1), takes ``n_leapfrog`` leapfrog steps
-of size eps (jittered by +-10 % per iteration against periodicities), and accepts with
-probability min(1, exp(-Delta H)). During the ``n_warmup`` iterations eps is adapted by
-dual averaging to an acceptance rate of ``target_accept`` (Hoffman & Gelman, JMLR 15,
-1593 (2014), sec. 3.2); it is then frozen, so the kept draws are a valid Markov chain.
-Several chains run side by side as one batch: ``log_prob`` maps (n_chains, d) to
-(n_chains,). Convergence is judged with :mod:`physml.metrics.convergence`.
+2011). Every iteration draws a momentum p ~ N(0, M), M = diag(1 / v), takes
+``n_leapfrog`` leapfrog steps of size eps (the number and the size each jittered by up to
++-10 % per iteration against periodicities) and accepts with probability
+min(1, exp(-Delta H)), H = -log pi + p^T M^-1 p / 2. During the ``n_warmup`` iterations eps
+is adapted by dual averaging to an acceptance rate of ``target_accept`` (Hoffman & Gelman,
+JMLR 15, 1593 (2014), sec. 3.2), and, with ``adapt_mass``, the inverse mass v is set to
+the variance of each coordinate over doubling windows of the warm-up draws (Stan's
+schedule: 15 % step size only, windows of 25, 50, ... iterations, the last 10 % step size
+only; the variance is pooled over chains and shrunk towards 1e-3 like Stan's, and dual
+averaging restarts after each update). Both are then frozen, so the kept draws are a
+valid Markov chain. Several chains run side by side as one batch: ``log_prob`` maps
+(n_chains, d) to (n_chains,). Convergence is judged with :mod:`physml.metrics.convergence`.
 """
 
 from __future__ import annotations
@@ -19,19 +25,20 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["HMCResult", "hmc"]
+__all__ = ["HMCResult", "hmc", "mass_windows"]
 
 
 @dataclass
 class HMCResult:
     """Draws (n_chains, n_samples, d), the log density at each (n_chains, n_samples), the
-    acceptance rate of the kept iterations per chain, the tuned step size per chain and
-    the number of divergent transitions (energy error above 1000)."""
+    acceptance rate of the kept iterations per chain, the tuned step size per chain, the
+    inverse mass (d,) and the number of divergent transitions (energy error above 1000)."""
 
     draws: torch.Tensor
     log_prob: torch.Tensor
     acceptance: torch.Tensor
     step_size: torch.Tensor
+    inverse_mass: torch.Tensor
     divergences: int
 
 
@@ -40,6 +47,69 @@ def _grad(log_prob: Callable[[torch.Tensor], torch.Tensor], theta: torch.Tensor)
     value = log_prob(theta)
     (grad,) = torch.autograd.grad(value.sum(), theta)
     return value.detach(), grad.detach()
+
+
+def mass_windows(n_warmup: int) -> list[tuple[int, int]]:
+    """The warm-up iterations [start, end) whose draws set the inverse mass, one window per
+    update (Stan's 15 % / doubling windows from 25 / 10 % schedule); none below 20."""
+    if n_warmup < 20:
+        return []
+    if n_warmup >= 150:
+        start, end, size = 75, n_warmup - 50, 25
+    else:
+        start, end = int(0.15 * n_warmup), n_warmup - int(0.1 * n_warmup)
+        size = (end - start) // 3
+    windows = []
+    while start < end:
+        stop = start + size
+        if stop + 2 * size > end:  # the next window would not fit: this one takes the rest
+            stop = end
+        windows.append((start, stop))
+        start, size = stop, 2 * size
+    return windows
+
+
+def _initial_step(log_prob, theta, value, grad, log_eps, inverse_mass, generator):
+    """Stan's heuristic per chain: double (or halve) eps until the acceptance of one
+    leapfrog step crosses 0.8; the log step sizes (n_chains,)."""
+    log_eps, direction = log_eps.clone(), None
+    active = torch.ones_like(log_eps, dtype=torch.bool)
+    for _ in range(30):
+        eps = log_eps.exp()[:, None] * inverse_mass
+        p = torch.randn(theta.shape, generator=generator, dtype=theta.dtype) / inverse_mass.sqrt()
+        p1 = p + 0.5 * eps / inverse_mass * grad
+        new_value, new_grad = _grad(log_prob, theta + eps * p1)
+        p1 = p1 + 0.5 * eps / inverse_mass * new_grad
+        log_ratio = new_value - value - 0.5 * ((p1**2 - p**2) * inverse_mass).sum(1)
+        up = torch.nan_to_num(log_ratio, nan=-math.inf) > math.log(0.8)
+        direction = up if direction is None else direction
+        active &= up == direction
+        if not active.any():
+            break
+        log_eps = torch.where(
+            active, log_eps + torch.where(direction, 1.0, -1.0) * math.log(2), log_eps
+        )
+    return log_eps
+
+
+class _DualAveraging:
+    """Hoffman & Gelman's step-size adaptation (gamma 0.05, t0 10, kappa 0.75) per chain."""
+
+    def __init__(self, log_eps: torch.Tensor, target: float) -> None:
+        self.target = target
+        self.restart(log_eps)
+
+    def restart(self, log_eps: torch.Tensor) -> None:
+        self.log_eps, self.mu = log_eps.clone(), log_eps + math.log(10)
+        self.h_bar, self.log_eps_bar, self.t = torch.zeros_like(log_eps), log_eps.clone(), 0
+
+    def update(self, accept_prob: torch.Tensor) -> None:
+        self.t += 1
+        t = self.t
+        self.h_bar = (1 - 1 / (t + 10)) * self.h_bar + (self.target - accept_prob) / (t + 10)
+        self.log_eps = self.mu - math.sqrt(t) / 0.05 * self.h_bar
+        w = t**-0.75
+        self.log_eps_bar = w * self.log_eps + (1 - w) * self.log_eps_bar
 
 
 def hmc(
@@ -51,6 +121,7 @@ def hmc(
     n_leapfrog: int = 20,
     step_size: float = 0.01,
     target_accept: float = 0.8,
+    adapt_mass: bool = True,
     generator: torch.Generator,
     on_iteration: Callable[[int], None] | None = None,
 ) -> HMCResult:
@@ -61,35 +132,49 @@ def hmc(
             f"step_size={step_size}: expected >= 1, >= 0, >= 1 and > 0"
         )
     theta = init.detach().clone()
-    n_chains = theta.shape[0]
+    n_chains, dtype = theta.shape[0], theta.dtype
     value, grad = _grad(log_prob, theta)
-    log_eps = torch.full((n_chains,), math.log(step_size), dtype=theta.dtype)
-    mu, h_bar, log_eps_bar = log_eps + math.log(10), torch.zeros_like(log_eps), log_eps.clone()
+    inverse_mass = torch.ones(theta.shape[1], dtype=dtype)
+    log_eps = torch.full((n_chains,), math.log(step_size), dtype=dtype)
+    log_eps = _initial_step(log_prob, theta, value, grad, log_eps, inverse_mass, generator)
+    adapt = _DualAveraging(log_eps, target_accept)
+    windows = {end: start for start, end in mass_windows(n_warmup)} if adapt_mass else {}
+    window: list[torch.Tensor] = []
     draws, values, accepted, divergences = [], [], torch.zeros(n_chains), 0
     for it in range(n_warmup + n_samples):
-        jitter = 1 + 0.1 * (2 * torch.rand(n_chains, generator=generator, dtype=theta.dtype) - 1)
-        eps = (log_eps if it < n_warmup else log_eps_bar).exp()[:, None] * jitter[:, None]
-        p = torch.randn(theta.shape, generator=generator, dtype=theta.dtype)
-        h0 = -value + 0.5 * (p**2).sum(1)
+        uniform = torch.rand(2, n_chains, generator=generator, dtype=dtype)
+        log_eps = adapt.log_eps if it < n_warmup else adapt.log_eps_bar
+        eps = (log_eps.exp() * (1 + 0.1 * (2 * uniform[0] - 1)))[:, None] * inverse_mass
+        steps = max(1, round(n_leapfrog * (1 + 0.1 * (2 * float(uniform[1, 0]) - 1))))
+        p = torch.randn(theta.shape, generator=generator, dtype=dtype) / inverse_mass.sqrt()
+        h0 = -value + 0.5 * (p**2 * inverse_mass).sum(1)
         q, g, new_value = theta, grad, value
-        p = p + 0.5 * eps * g
-        for step in range(n_leapfrog):
+        p = p + 0.5 * eps / inverse_mass * g
+        for step in range(steps):
             q = q + eps * p
             new_value, g = _grad(log_prob, q)
-            p = p + (eps if step < n_leapfrog - 1 else 0.5 * eps) * g
-        h1 = -new_value + 0.5 * (p**2).sum(1)
+            p = p + (1.0 if step < steps - 1 else 0.5) * eps / inverse_mass * g
+        h1 = -new_value + 0.5 * (p**2 * inverse_mass).sum(1)
         delta = torch.nan_to_num(h1 - h0, nan=math.inf)
         accept_prob = torch.exp(-delta.clamp(min=0))
-        accept = torch.rand(n_chains, generator=generator, dtype=theta.dtype) < accept_prob
+        accept = torch.rand(n_chains, generator=generator, dtype=dtype) < accept_prob
         theta = torch.where(accept[:, None], q, theta)
         value = torch.where(accept, new_value, value)
         grad = torch.where(accept[:, None], g, grad)
-        if it < n_warmup:  # dual averaging (Hoffman & Gelman's gamma, t0, kappa)
-            t = it + 1
-            h_bar = (1 - 1 / (t + 10)) * h_bar + (target_accept - accept_prob) / (t + 10)
-            log_eps = mu - math.sqrt(t) / 0.05 * h_bar
-            w = t**-0.75
-            log_eps_bar = w * log_eps + (1 - w) * log_eps_bar
+        if it < n_warmup:
+            adapt.update(accept_prob)
+            if any(start <= it < end for end, start in windows.items()):
+                window.append(theta.clone())
+            if it + 1 in windows:  # a window closes: new metric, step size re-tuned
+                stacked = torch.stack(window, 1)  # (chains, n, d)
+                n = stacked.shape[0] * (stacked.shape[1] - 1)
+                variance = stacked.var(1).mean(0)
+                inverse_mass = (n / (n + 5)) * variance + 1e-3 * 5 / (n + 5)
+                log_eps = _initial_step(
+                    log_prob, theta, value, grad, adapt.log_eps_bar, inverse_mass, generator
+                )
+                adapt.restart(log_eps)
+                window = []
         else:
             draws.append(theta.clone())
             values.append(value.clone())
@@ -101,6 +186,60 @@ def hmc(
         torch.stack(draws, 1),
         torch.stack(values, 1),
         accepted / n_samples,
-        log_eps_bar.exp(),
+        adapt.log_eps_bar.exp(),
+        inverse_mass,
         divergences,
     )
+
+
+def _hessian(log_prob, theta: torch.Tensor, chunk: int = 32) -> torch.Tensor:
+    """The Hessian (d, d) of ``log_prob`` at one point theta (d,), by double backward over
+    ``chunk`` unit vectors at a time (the batch dimension of ``log_prob`` carries them)."""
+    d = theta.shape[0]
+    eye = torch.eye(d, dtype=theta.dtype)
+    rows = []
+    for start in range(0, d, chunk):
+        v = eye[start : start + chunk]
+        q = theta.expand(len(v), d).detach().requires_grad_(True)
+        (g,) = torch.autograd.grad(log_prob(q).sum(), q, create_graph=True)
+        (hv,) = torch.autograd.grad((g * v).sum(), q)
+        rows.append(hv.detach())
+    hessian = torch.cat(rows)
+    return 0.5 * (hessian + hessian.T)
+
+
+def laplace_preconditioner(
+    log_prob: Callable[[torch.Tensor], torch.Tensor],
+    init: torch.Tensor,
+    *,
+    min_precision: float,
+    max_iter: int = 300,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    r"""The mode of each chain's start (n_chains, d), polished by L-BFGS on ``log_prob``, and
+    a matrix A (n_chains, d, d) with A A^T = H^-1, H the negative Hessian there (its
+    eigenvalues raised to ``min_precision``, e.g. the prior's precision, where it is not
+    positive). Sampling u with theta = mode + A u makes the Laplace approximation of the
+    posterior a standard normal: a dense mass matrix for :func:`hmc` (the Jacobian is
+    constant, so the density of u is ``log_prob(mode + A u)`` up to a constant)."""
+    mode = init.detach().clone().requires_grad_(True)
+    optimiser = torch.optim.LBFGS(
+        [mode],
+        max_iter=max_iter,
+        tolerance_grad=1e-9,
+        tolerance_change=1e-12,
+        line_search_fn="strong_wolfe",
+    )
+
+    def closure():
+        optimiser.zero_grad()
+        loss = -log_prob(mode).sum()
+        loss.backward()
+        return loss
+
+    optimiser.step(closure)
+    mode = mode.detach()
+    scales = []
+    for theta in mode:
+        eigenvalues, vectors = torch.linalg.eigh(-_hessian(log_prob, theta))
+        scales.append(vectors * eigenvalues.clamp(min=min_precision).rsqrt())
+    return mode, torch.stack(scales)
