@@ -11,9 +11,10 @@ simulations and the same observations for both:
   writes ``./sbi-logs/`` there.
 
 Rows: wall time of training plus sampling (median of ``repeats``), and C2ST of each
-against the exact two-moons posterior (:func:`physml.metrics.posterior.c2st`, 1000
-samples per side, mean over the observations). The two differ only in seeds and logging,
-so the ratio shows physml's overhead and the C2STs agree within their noise.
+against the exact two-moons posterior (:func:`physml.metrics.posterior.c2st`, sbibm's
+classifier, 1000 samples per side; mean ± standard error over the observations). The two
+differ only in seeds and logging, so the ratio shows physml's overhead and the C2STs agree
+within their noise.
 """
 
 from __future__ import annotations
@@ -66,6 +67,12 @@ def _physml_npe(theta: np.ndarray, x: np.ndarray, observations: np.ndarray, n: i
     return np.stack([fitted.sample(x_o, n, seed=seed + i) for i, x_o in enumerate(observations)])
 
 
+def _mean_and_error(values: list[float]) -> str:
+    """Mean ± standard error over the observations, as text."""
+    sem = np.std(values, ddof=1) / np.sqrt(len(values))
+    return f"{np.mean(values):.3f} ± {sem:.3f}"
+
+
 def run(quick: bool = False) -> list[dict]:
     import torch
 
@@ -96,7 +103,7 @@ def run(quick: bool = False) -> list[dict]:
             samples[name] = function()
             times[name].append(time.perf_counter() - start)
     scores = {
-        name: float(np.mean([c2st(ref, draws[i], seed=i) for i, ref in enumerate(references)]))
+        name: _mean_and_error([c2st(ref, draws[i], seed=i) for i, ref in enumerate(references)])
         for name, draws in samples.items()
     }
     physml_s, baseline_s = statistics.median(times["physml"]), statistics.median(times["baseline"])
@@ -107,6 +114,6 @@ def run(quick: bool = False) -> list[dict]:
             "physml": f"{physml_s:.3g} s",
             "baseline": f"{baseline_s:.3g} s",
             "ratio": f"{baseline_s / physml_s:.3g}",
-            "check": f"C2ST physml {scores['physml']:.3f}, plain sbi {scores['baseline']:.3f}",
+            "check": f"C2ST physml {scores['physml']}, plain sbi {scores['baseline']}",
         }
     ]
