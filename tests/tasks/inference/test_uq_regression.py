@@ -35,18 +35,17 @@ def test_ensemble_is_calibrated_against_the_exact_posterior(tmp_path) -> None:
     assert m["sharpness"].reference > 0 and m["rms(mean - exact mean)"].reference == 0
 
 
-def test_hmc_reports_convergence_and_warns(tmp_path) -> None:
+@pytest.mark.parametrize("init", ["common", "separate"])
+def test_hmc_reports_convergence_and_warns(tmp_path, init) -> None:
     lines: list[str] = []
-    overrides = {
-        **TINY,
-        "train": {"max_epochs": 3},
-        "model": {"n_chains": 2, "n_warmup": 10, "n_samples": 12, "n_leapfrog": 3, "thin": 1},
-    }
+    model = {"n_chains": 2, "n_warmup": 10, "n_samples": 12, "n_leapfrog": 3, "init": init}
+    overrides = {**TINY, "train": {"max_epochs": 3}, "model": model}
     record = run(
         "uq-regression", "hmc", overrides=overrides, seed=0, out=tmp_path, log=lines.append
     )
     m = record.metrics
     assert m["R-hat (max)"].reference == 1.0 and m["draws"].value == 24
+    assert m["divergences"].value == 0 and 0 < m["acceptance"].value <= 1
     if m["R-hat (max)"].value > 1.01:
         assert any("R-hat" in line and "warning" in line for line in lines)
     assert {p.name for p in (record.run_dir / "plots").iterdir()} == {

@@ -6,9 +6,12 @@ Every method returns a :class:`Predictive`: S equally weighted Gaussian componen
 dropout masks, variational weight draws, HMC draws, or one Laplace Gaussian — plus its
 diagnostics. Networks are :class:`~physml.models.bayesian.GaussianMLP` /
 :class:`~physml.models.bayesian.BayesMLP` trained with the house engine
-(:func:`physml.train.fit_ensemble`) on the Gaussian NLL; HMC starts its chains from such
-MAP fits (one member per chain) and runs :func:`physml.infer.hmc.hmc` on the full-batch
-log posterior of a small network.
+(:func:`physml.train.fit_ensemble`) on the Gaussian NLL. HMC runs
+:func:`physml.infer.hmc.hmc` on the full-batch log posterior of a small network, in the
+coordinates u of the Laplace approximation at a MAP fit polished by L-BFGS (weights =
+mode + A u, A A^T the inverse Hessian: a dense mass matrix); with ``init="common"`` all
+chains start ``init_jitter`` Laplace standard deviations around one such mode (R-hat then
+measures mixing within its basin), with ``"separate"`` each chain at its own MAP fit.
 """
 
 from __future__ import annotations
@@ -120,7 +123,9 @@ def predict(method: str, data: dict, config: Any, ctx: RunContext) -> Predictive
         return Predictive(means, stds, {"KL(q || prior)": kl}, rows)
 
     dropout = m.dropout if method == "dropout" else 0.0
-    n_members = m.n_members if method == "ensemble" else m.n_chains if method == "hmc" else 1
+    n_members = m.n_members if method == "ensemble" else 1
+    if method == "hmc" and m.init == "separate":
+        n_members = m.n_chains
 
     def make():
         return GaussianMLP(n_features, m.hidden, activation=m.activation, dropout=dropout)
@@ -182,16 +187,17 @@ def _batched_forward(theta, shapes, x, activation):
 def _hmc(models: list, data: dict, config: Any, ctx: RunContext, rows: list[dict]) -> Predictive:
     import torch
 
-    from physml.infer.hmc import hmc
+    from physml.infer.hmc import hmc, laplace_preconditioner
     from physml.metrics.convergence import RHAT_WARNING, effective_sample_size, split_rhat
     from physml.models.bayesian.gaussian_mlp import LOG_VAR_BOUND
     from physml.models.mlp import ACTIVATIONS
 
     m = config.model
     shapes = [tuple(p.shape) for p in models[0].parameters()]
-    init = torch.stack(
+    maps = torch.stack(
         [torch.cat([p.detach().double().reshape(-1) for p in mod.parameters()]) for mod in models]
     )
+    generator = torch.Generator().manual_seed(_network_seed(ctx, 2))
     activation = ACTIVATIONS[m.activation]()
     x = torch.from_numpy(np.concatenate([data["train"][0], data["val"][0]])).double()
     y = torch.from_numpy(np.concatenate([data["train"][1], data["val"][1]])).double()
@@ -202,19 +208,30 @@ def _hmc(models: list, data: dict, config: Any, ctx: RunContext, rows: list[dict
         log_like = -0.5 * (log_var + (y - mean) ** 2 / log_var.exp()).sum(1)
         return log_like - 0.5 * (theta**2).sum(1) / m.prior_std**2
 
-    generator = torch.Generator().manual_seed(_network_seed(ctx, 2))
+    with ctx.progress("MAP polish and Hessian", 1) as bar:
+        mode, scale = laplace_preconditioner(log_posterior, maps, min_precision=1 / m.prior_std**2)
+        bar.advance()
+    if m.init == "common":
+        mode, scale = mode.expand(m.n_chains, -1), scale.expand(m.n_chains, -1, -1)
+
+    def to_weights(u):  # Laplace coordinates (chains, d) -> network weights
+        return mode + torch.einsum("cij,cj->ci", scale, u)
+
+    init = m.init_jitter * torch.randn(mode.shape, generator=generator, dtype=mode.dtype)
     with ctx.progress("HMC", m.n_warmup + m.n_samples) as bar:
         result = hmc(
-            log_posterior,
+            lambda u: log_posterior(to_weights(u)),
             init,
             n_samples=m.n_samples,
             n_warmup=m.n_warmup,
             n_leapfrog=m.n_leapfrog,
             step_size=m.step_size,
+            adapt_mass=m.adapt_mass,
             generator=generator,
             on_iteration=lambda it: bar.advance(),
         )
-    kept = result.draws[:, :: m.thin]  # (chains, draws, d)
+    u = result.draws[:, :: m.thin]  # (chains, draws, d)
+    kept = mode[:, None] + torch.einsum("cij,cnj->cni", scale, u)
     x_test = torch.from_numpy(data["test"][0]).double()
     with torch.no_grad():
         out = _batched_forward(kept.reshape(-1, kept.shape[-1]), shapes, x_test, activation)

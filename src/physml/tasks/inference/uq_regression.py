@@ -20,8 +20,9 @@ targets, so each gap has a paired bootstrap error (``gap_error``); the exact pos
 calibrated by construction (coverage 0.68 / 0.95 and ECE 0 in expectation, up to the
 test set's noise). Methods: ``ensemble`` (deep ensembles, Gaussian NLL heads), ``dropout``
 (MC dropout), ``bbb`` (Bayes by backprop), ``laplace`` (our own last-layer Laplace, see
-:mod:`physml.infer.laplace`) and ``hmc`` (HMC on a small network, the gold standard of the
-network posterior, with split R-hat and effective sample size; a warning above 1.01).
+:mod:`physml.infer.laplace`) and ``hmc`` (Laplace-preconditioned HMC on a small network,
+the gold standard of the network posterior, with split R-hat and effective sample size; a
+warning above 1.01).
 """
 
 from __future__ import annotations
@@ -91,15 +92,22 @@ class BBBSettings(NetworkSettings):
 
 
 class HMCSettings(NetworkSettings):
-    hidden: Widths = Field([16], min_length=1, max_length=4, description="hidden widths")
+    hidden: Widths = Field([4], min_length=1, max_length=4, description="hidden widths")
     activation: Literal["relu", "tanh", "silu", "gelu"] = "tanh"
     prior_std: float = Field(1.0, gt=0, le=100, description="Gaussian prior std of weights")
-    n_chains: int = Field(4, ge=2, le=64, description="chains, each from its own MAP fit")
-    n_warmup: int = Field(100, ge=0, le=100_000, description="step-size adaptation steps")
+    n_chains: int = Field(4, ge=2, le=64, description="chains run side by side")
+    init: Literal["common", "separate"] = Field(
+        "common", description="chains start around one MAP fit, or each at its own"
+    )
+    init_jitter: float = Field(
+        1.0, ge=0, le=10, description="start's spread [Laplace standard deviations]"
+    )
+    adapt_mass: bool = Field(True, description="adapt a diagonal mass matrix in warm-up")
+    n_warmup: int = Field(200, ge=0, le=100_000, description="step-size and mass adaptation")
     n_samples: int = Field(150, ge=4, le=100_000, description="kept iterations per chain")
-    n_leapfrog: int = Field(10, ge=1, le=1000, description="leapfrog steps per iteration")
-    step_size: float = Field(1e-3, gt=0, le=10, description="initial leapfrog step")
-    thin: int = Field(3, ge=1, le=1000, description="keep every thin-th draw")
+    n_leapfrog: int = Field(15, ge=1, le=1000, description="leapfrog steps per iteration")
+    step_size: float = Field(0.3, gt=0, le=10, description="initial leapfrog step")
+    thin: int = Field(1, ge=1, le=1000, description="keep every thin-th draw")
 
 
 _TRAIN = {
