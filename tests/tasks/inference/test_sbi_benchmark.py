@@ -76,6 +76,7 @@ def test_diverging_training_is_named() -> None:
         ("problems=[lotka-volterra]", "problems"),
         ("max_leakage=0", "max_leakage"),
         ("model.estimator=flow", "estimator"),
+        ("c2st_classifier=svm", "early-stopping"),
     ],
 )
 def test_bad_settings_are_refused(tmp_path, assignment: str, says: str) -> None:
