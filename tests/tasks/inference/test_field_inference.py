@@ -118,6 +118,11 @@ def test_bad_settings_are_refused(tmp_path, assignment: str, says: str) -> None:
     assert_refused(set_args("field-inference", [assignment]), says, tmp_path)
 
 
+def test_cnn_alone_is_refused_for_the_mcmc_methods(tmp_path) -> None:
+    args = [*set_args("field-inference", ["summaries=[cnn]"]), "--method", "nle"]
+    assert_refused(args, "NPE only", tmp_path)
+
+
 @pytest.mark.parametrize("coordinates", ["logit", "box"])
 def test_prior_box_coordinates_carry_the_uniform_prior(coordinates: str) -> None:
     """theta -> u -> theta is the identity, and the estimator's prior density times the

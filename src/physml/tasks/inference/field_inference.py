@@ -127,9 +127,16 @@ class FieldInference(Task):
     }
 
     def check(self, config: Any) -> None:
+        from physml.config import ConfigError
         from physml.infer.simulation_based import require_sbi
 
         require_sbi(self.name)
+        method = self.method_of(config)
+        if method != "npe" and config.summaries == ["cnn"]:
+            raise ConfigError(
+                f"summaries=['cnn'] is not allowed with --method {method}: the CNN "
+                "embedding is NPE only here; use summaries=[power-spectrum]"
+            )
 
     def memory_estimate(self, config: Any) -> dict[str, float]:
         pixels = config.size**2 * 12.0  # float64 fields and their float32 copy
@@ -147,8 +154,6 @@ class FieldInference(Task):
         summaries = [s for s in config.summaries if method == "npe" or s != "cnn"]
         if len(summaries) < len(config.summaries):
             ctx.log(f"{method}: the cnn summary is NPE only here; power spectrum only")
-        if not summaries:
-            return {}
         observed = _observations(config, ctx)
         theta, train_fields = simulate_fields(
             config,
@@ -189,9 +194,8 @@ class FieldInference(Task):
 def simulate_fields(config: Any, n: int, rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
     """``n`` parameters (log10 A, n) from the uniform prior box (n, 2) and one field each
     (n, size, size)."""
-    low = np.array([config.log10_amplitude[0], config.index[0]])
-    high = np.array([config.log10_amplitude[1], config.index[1]])
-    theta = low + (high - low) * rng.random((n, 2))
+    box = PriorBox.of(config)
+    theta = box.low + (box.high - box.low) * rng.random((n, 2))
     return theta, _fields_at(theta, config.size, rng)
 
 
