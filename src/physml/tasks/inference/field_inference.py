@@ -47,6 +47,7 @@ from physml.tasks.inference.sbi_methods import (
     calibration_metrics,
     check_leakage,
     fit_options,
+    observation_mean,
     sbi_methods,
 )
 from physml.tasks.seeds import Stream, generator, seed_sequence
@@ -410,12 +411,6 @@ def _grid_log_density(fitted: Any, grid: Any, x_o: np.ndarray) -> np.ndarray:
     return fitted.log_density(mesh.reshape(-1, 2), x_o).reshape(mesh.shape[:2])
 
 
-def _mean_metric(values: list[float], reference: float, source: str, **kw: Any) -> Metric:
-    n = len(values)
-    sem = float(np.std(values, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
-    return Metric(float(np.mean(values)), reference, source=source, error=sem, **kw)
-
-
 def _judge(
     fitted: Any, summary: str, observed: dict[str, np.ndarray], config: Any, seed: int
 ) -> tuple[dict[str, Metric], np.ndarray]:
@@ -445,9 +440,11 @@ def _judge(
             rows.setdefault(key, []).append(float(value))
     exact = "the exact grid posterior"
     metrics = {
-        f"C2ST {summary}": _mean_metric(rows.pop("C2ST"), 0.5, f"0.5 for {exact}"),
-        f"KL {summary}": _mean_metric(rows.pop("KL"), 0.0, f"KL(exact || estimate), 0 for {exact}"),
-        f"mass outside prior {summary}": _mean_metric(
+        f"C2ST {summary}": observation_mean(rows.pop("C2ST"), 0.5, f"0.5 for {exact}"),
+        f"KL {summary}": observation_mean(
+            rows.pop("KL"), 0.0, f"KL(exact || estimate), 0 for {exact}"
+        ),
+        f"mass outside prior {summary}": observation_mean(
             rows.pop("mass outside prior"), 0.0, "the exact posterior lies inside the prior box"
         ),
     }
@@ -458,7 +455,7 @@ def _judge(
             if shift
             else f"estimated / exact posterior std, 1 for {exact}"
         )
-        metrics[f"{key} {summary}"] = _mean_metric(values, 0.0 if shift else 1.0, source)
+        metrics[f"{key} {summary}"] = observation_mean(values, 0.0 if shift else 1.0, source)
     return metrics, first
 
 

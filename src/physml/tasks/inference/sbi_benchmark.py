@@ -36,6 +36,7 @@ from physml.tasks.inference.sbi_methods import (
     calibration_metrics,
     check_leakage,
     fit_options,
+    observation_mean,
     sbi_methods,
 )
 from physml.tasks.seeds import Stream, generator, seed_sequence
@@ -232,25 +233,16 @@ def _judge(
         leaks.append(leak)
         estimate = fitted.sample(x_o, config.c2st_samples, seed=seed + 10 + i)
         values.append(c2st(observed["reference"][i], estimate, seed=i, classifier=classifier))
-    n = len(values)
-    sem = float(np.std(values, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
     literature = LITERATURE_NPE[problem.name].get(budget)
     source = _LITERATURE if literature is not None else "0.5 for the exact posterior"
-    metrics = {
-        f"C2ST {label}": Metric(
-            float(np.mean(values)),
-            literature,
-            source=f"{source}; {C2ST_CLASSIFIERS[classifier]}",
-            error=sem,
+    return {
+        f"C2ST {label}": observation_mean(
+            values, literature, f"{source}; {C2ST_CLASSIFIERS[classifier]}"
         ),
-        f"mass outside prior {label}": Metric(
-            float(np.mean(leaks)),
-            0.0,
-            source="the exact posterior lies inside the prior's support",
-            error=float(np.std(leaks, ddof=1) / math.sqrt(n)) if n > 1 else math.nan,
+        f"mass outside prior {label}": observation_mean(
+            leaks, 0.0, "the exact posterior lies inside the prior's support"
         ),
     }
-    return metrics
 
 
 def _reference_convergence(name: str, observed: dict, ctx: RunContext) -> dict[str, Metric]:

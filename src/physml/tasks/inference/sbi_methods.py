@@ -27,6 +27,7 @@ __all__ = [
     "calibration_metrics",
     "check_leakage",
     "fit_options",
+    "observation_mean",
     "sbi_methods",
 ]
 
@@ -94,6 +95,14 @@ def check_leakage(leakage: float, limit: float, where: str) -> None:
             f"{where}: {leakage:.1%} of the posterior estimate lies outside the prior's "
             f"support (max_leakage={limit:g}); train on more simulations or longer"
         )
+
+
+def observation_mean(values: list[float], reference: float | None, source: str) -> Metric:
+    """The mean of one figure over the observations, with its standard error over them
+    (NaN for a single observation)."""
+    n = len(values)
+    sem = float(np.std(values, ddof=1) / math.sqrt(n)) if n > 1 else math.nan
+    return Metric(float(np.mean(values)), reference, source=source, error=sem)
 
 
 def calibration_metrics(
