@@ -1,5 +1,5 @@
 """navier-stokes-inverse: the carried Taylor-Green vortex identifies lambda_1 and lambda_2
-(exact residuals); tiny end-to-end runs (Kovasznay, Taylor-Green; clean data); refusals."""
+(exact residuals) and a short fit recovers lambda_1; a tiny Kovasznay run; refusals."""
 
 from __future__ import annotations
 
@@ -21,8 +21,9 @@ TINY = {
 }
 
 
-def test_tiny_run_reports_the_coefficients(tmp_path) -> None:
-    record = run("navier-stokes-inverse", "pinn", overrides=TINY, seed=0, out=tmp_path)
+def test_tiny_kovasznay_run_reports_the_coefficients_and_their_ratio(tmp_path) -> None:
+    overrides = {**TINY, "flow": "kovasznay"}
+    record = run("navier-stokes-inverse", "pinn", overrides=overrides, seed=0, out=tmp_path)
     m = record.metrics
     l1, l2 = m["lambda_1 (noise 0)"], m["lambda_2 (noise 0)"]
     assert l1.reference == 1.0 and l2.reference == pytest.approx(0.05) and l1.error > 0
@@ -93,10 +94,21 @@ def test_carried_taylor_green_identifies_both_coefficients() -> None:
     assert exact_residual(carried, problem, z, 1.0, 2 * nu)[:, :2].abs().max() > 0.02
 
 
-def test_tiny_taylor_green_run(tmp_path) -> None:
-    train = {**TINY["train"], "lbfgs_iterations": 20, "lbfgs_chunk": 20}
-    overrides = {**TINY, "flow": "taylor-green", "n_members": 2, "train": train}
+def test_taylor_green_fit_recovers_lambda_1(tmp_path) -> None:
+    """The default flow identifies lambda_1: from its start at 0, a short fit on the
+    carried vortex reaches the truth 1 within 15 % (0.934 measured); on Kovasznay the same
+    fit would be free to shrink it (the steady degeneracy)."""
+    overrides = {
+        "n_data": 200,
+        "n_collocation": 200,
+        "noise_levels": [0.0],
+        "n_members": 2,
+        "model": {"hidden": [16, 16, 16]},
+        "train": {"adam_steps": 100, "lbfgs_iterations": 400, "derivatives": "autograd"},
+    }
     record = run("navier-stokes-inverse", "pinn", overrides=overrides, seed=0, out=tmp_path)
     l1 = record.metrics["lambda_1 (noise 0)"]
-    assert l1.reference == 1.0 and np.isfinite(l1.value) and l1.error > 0
+    assert l1.reference == 1.0 and l1.error > 0
+    assert abs(l1.value - 1.0) < 0.15, l1
+    assert "lambda_2 / lambda_1 (noise 0)" not in record.metrics  # only for Kovasznay
     assert (record.run_dir / "plots" / "solution.png").stat().st_size > 0
