@@ -175,6 +175,39 @@ def test_rad_redraws_as_many_points_following_the_residual():
     assert abs(share - 0.55) < 0.045, share
 
 
+class _TrainableBump(_Bump):
+    """The bump (RAD's density 11/2 : 1/2 whatever the network) plus a data loss, fitting
+    sin(20 x) at fixed points, that gives L-BFGS something to minimise for many iterations."""
+
+    def soft_loss(self, field):
+        z = torch.linspace(-1, 1, 50, dtype=torch.float64)[:, None].repeat(1, 2)
+        return {"data": ((field(z)[:, 0] - torch.sin(20 * z[:, 1])) ** 2).mean()}
+
+
+def test_rad_redraws_the_points_after_each_lbfgs_chunk_but_the_last():
+    """L-BFGS only (no Adam): two chunks of 3 iterations resample once, between them, to
+    the same bump share 0.55 as above; no resampling leaves the points as given."""
+    problem = _TrainableBump()
+    for every, share_expected in ((1, 0.55), (0, None)):
+        net, points = setup(problem, n=2000, hidden=(4,))
+        schedule = Schedule(
+            adam_steps=0,
+            lbfgs_iterations=6,
+            lbfgs_chunk=3,
+            resample_every=every,
+            resample_candidates=200_000,
+            resample_mode="rad",
+        )
+        fit = train_pinn(problem, net, points, schedule, rng=np.random.default_rng(3))
+        assert fit.lbfgs_iterations == 6, fit.stop_reason
+        if share_expected is None:
+            assert fit.points is points
+            continue
+        assert fit.points.shape == (2000, 2)
+        share = float((fit.points[:, 1].abs() < 0.1).double().mean())
+        assert abs(share - share_expected) < 0.045, share
+
+
 def test_unknown_resample_mode_is_refused():
     net, points = setup(_Bump(), n=5, hidden=(4,))
     with pytest.raises(ValueError, match="resample_mode='worst'"):

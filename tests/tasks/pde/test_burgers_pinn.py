@@ -44,7 +44,12 @@ def test_tiny_run_against_the_exact_solution(tmp_path) -> None:
         (["t_max=0"], "t_max"),
         (["nu=-1"], "nu"),
         (
-            ["train.resample_every=10", "train.resample_added=100", "train.resample_candidates=10"],
+            [
+                "train.resample_every=10",
+                "train.resample_mode=rar",
+                "train.resample_added=100",
+                "train.resample_candidates=10",
+            ],
             "resample_added",
         ),
         (["model.activation=relu"], "activation"),

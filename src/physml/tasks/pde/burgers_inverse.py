@@ -27,6 +27,7 @@ from physml.tasks.pde.pinn_fits import (
     pinn_method,
     plot_field,
     plot_losses,
+    raissi_presets,
     train_members,
     write_log,
 )
@@ -101,20 +102,7 @@ class BurgersInverse(Task):
     methods = {
         "pinn": pinn_method(
             "tanh MLP with trainable lambda_1, log lambda_2; Adam + L-BFGS",
-            {
-                "quick": {
-                    "model": {"hidden": [20] * 8},
-                    "train": {"adam_steps": 0, "derivatives": "autograd", "lbfgs_iterations": 1500},
-                },
-                "full": {
-                    "model": {"hidden": [20] * 8},
-                    "train": {
-                        "adam_steps": 0,
-                        "derivatives": "autograd",
-                        "lbfgs_iterations": 10_000,
-                    },
-                },
-            },
+            raissi_presets({"lbfgs_iterations": 1500}, {"lbfgs_iterations": 10_000}),
         )
     }
     default_method = "pinn"

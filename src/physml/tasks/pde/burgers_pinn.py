@@ -20,11 +20,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from physml.metrics import Metric
 from physml.tasks.base import Reference, RunContext, Task
 from physml.tasks.pde.pinn_fits import (
+    RAD_EVERY_CHUNK,
     check_collocation,
     member_metric,
     pinn_method,
     plot_field,
     plot_losses,
+    raissi_presets,
     train_members,
     write_log,
 )
@@ -73,20 +75,9 @@ class BurgersPinn(Task):
     methods = {
         "pinn": pinn_method(
             "tanh MLP, hard initial/boundary data, L-BFGS to its tolerance (optional Adam, RAR)",
-            {
-                "quick": {
-                    "model": {"hidden": [20] * 8},
-                    "train": {"adam_steps": 0, "derivatives": "autograd", "lbfgs_iterations": 2000},
-                },
-                "full": {
-                    "model": {"hidden": [20] * 8},
-                    "train": {
-                        "adam_steps": 0,
-                        "derivatives": "autograd",
-                        "lbfgs_iterations": 15_000,
-                    },
-                },
-            },
+            raissi_presets(
+                {"lbfgs_iterations": 3000, **RAD_EVERY_CHUNK}, {"lbfgs_iterations": 15_000}
+            ),
         )
     }
     default_method = "pinn"
@@ -97,9 +88,12 @@ class BurgersPinn(Task):
 
     def memory_estimate(self, config: Any) -> dict[str, float]:
         width = max(config.model.hidden)
-        points = config.n_collocation + config.train.adam_steps // max(
-            config.train.resample_every, 1
-        ) * config.train.resample_added * bool(config.train.resample_every)
+        tr = config.train
+        resamplings = (
+            tr.adam_steps // max(tr.resample_every, 1) + tr.lbfgs_iterations // tr.lbfgs_chunk
+        )
+        grows = tr.resample_every and tr.resample_mode == "rar"
+        points = config.n_collocation + resamplings * tr.resample_added * bool(grows)
         return {
             "activations: collocation points x width x layers x 4 (value, jacobian, hessian)": 8.0
             * points
