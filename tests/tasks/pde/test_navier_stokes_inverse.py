@@ -66,7 +66,6 @@ def test_carried_taylor_green_identifies_both_coefficients() -> None:
     """The carried vortex solves the unsteady equations exactly at (1, nu); a wrong lambda_1
     leaves a residual no pressure can absorb, while the vortex at rest absorbs any lambda_1
     into p (scaled by lambda_1): why the stream is there."""
-    import numpy as np
     import torch
 
     from physml.infer.pinn.equations import NavierStokesInverse as Problem
