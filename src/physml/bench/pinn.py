@@ -60,7 +60,7 @@ def physml_burgers(quick: bool, cap: float) -> list[tuple[float, float]]:
     import torch
 
     from physml.infer.pinn.equations import Burgers
-    from physml.infer.pinn.training import Schedule, train_pinn
+    from physml.infer.pinn.training import train_pinn
     from physml.models.pinn import PINNNetwork
     from physml.sim.pde.burgers_exact import NU_RAISSI, burgers_exact
     from physml.tasks.pde.burgers_pinn import BurgersPinn, BurgersPinnSettings
@@ -85,14 +85,11 @@ def physml_burgers(quick: bool, cap: float) -> list[tuple[float, float]]:
         with torch.no_grad():
             return {"rel_l2": float((field(grid)[:, 0] - exact).norm() / exact.norm())}
 
-    schedule = Schedule(
-        **{k: getattr(train, k) for k in Schedule.__dataclass_fields__ if hasattr(train, k)}
-    )
     fit = train_pinn(
         problem,
         net,
         points,
-        schedule,
+        train.schedule(),
         evaluate=evaluate,
         rng=generator(0, Stream.PINN_BENCH, 2),
         stop=lambda row: row["time_s"] > cap or row["rel_l2"] < 0.5 * LEVELS[-1],

@@ -80,6 +80,15 @@ class PINNTrainSettings(BaseModel):
             )
         return self
 
+    def schedule(self):
+        """These settings as the :class:`~physml.infer.pinn.training.Schedule` of
+        :func:`~physml.infer.pinn.training.train_pinn` (the fields both have)."""
+        from physml.infer.pinn.training import Schedule
+
+        return Schedule(
+            **{k: getattr(self, k) for k in Schedule.__dataclass_fields__ if hasattr(self, k)}
+        )
+
 
 RAD_EVERY_CHUNK = {
     "lbfgs_chunk": 500,
@@ -144,14 +153,12 @@ def train_members(
     history rows (``member`` and ``label`` columns added) for :func:`write_log`."""
     import torch
 
-    from physml.infer.pinn.training import Schedule, train_pinn
+    from physml.infer.pinn.training import train_pinn
     from physml.models.pinn import PINNNetwork
 
     m, tr = config.model, config.train
     dtype = torch.float64 if tr.dtype == "float64" else torch.float32
-    schedule = Schedule(
-        **{k: getattr(tr, k) for k in Schedule.__dataclass_fields__ if hasattr(tr, k)}
-    )
+    schedule = tr.schedule()
     fits, rows = [], []
     total = n_members * (tr.adam_steps + tr.lbfgs_iterations)
     with ctx.progress("PINN members", total) as bar:
