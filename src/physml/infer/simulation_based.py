@@ -255,7 +255,9 @@ def fit_posterior(
         raise ValueError(f"method={method!r} is not allowed: expected one of {METHODS}")
     tracker = log if log is not None else EpochLog()
     tracker.label = tracker.label or method
-    embed = embedding if embedding is not None else nn.Identity()
+    from physml.models.embeddings import OncePerObservation
+
+    embed = OncePerObservation(embedding) if embedding is not None else nn.Identity()
     common = {"prior": prior, "device": device, "show_progress_bars": False, "tracker": tracker}
     with torch.random.fork_rng():
         torch.manual_seed(seed)

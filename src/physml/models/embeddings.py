@@ -9,7 +9,7 @@ from torch import nn
 
 from physml.models.mlp import MLP
 
-__all__ = ["FieldCNN"]
+__all__ = ["FieldCNN", "OncePerObservation"]
 
 
 class FieldCNN(nn.Module):
@@ -76,3 +76,23 @@ class FieldCNN(nn.Module):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self.features(x))
+
+
+class OncePerObservation(nn.Module):
+    """Wraps an embedding so that a batch whose rows are all one observation is embedded
+    once and the summary repeated (batch, features).
+
+    sbi evaluates a posterior density at many theta for one x by repeating x along the
+    batch: with a CNN embedding, a 400 x 400 grid of theta ran the CNN 160 000 times on
+    the same field. Batches of distinct rows (training) pass straight through; the output
+    is the same either way, gradients included.
+    """
+
+    def __init__(self, embedding: nn.Module) -> None:
+        super().__init__()
+        self.embedding = embedding
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if len(x) > 1 and bool((x == x[:1]).all()):
+            return self.embedding(x[:1]).expand(len(x), -1)
+        return self.embedding(x)

@@ -13,7 +13,7 @@ import torch
 
 from cli_refusals import assert_refused, set_args
 from physml.metrics.posterior import c2st
-from physml.models.embeddings import FieldCNN
+from physml.models.embeddings import FieldCNN, OncePerObservation
 from physml.sim.cosmology import fields
 from physml.sim.cosmology.field_likelihood import grid_posterior
 from physml.tasks import run
@@ -65,6 +65,26 @@ def test_field_cnn_is_translation_invariant_and_amplitude_equivariant() -> None:
     assert torch.allclose(net.features(c * x), net.features(x) + 2 * math.log(c), atol=1e-10)
     assert not torch.allclose(net(c * x), out)  # the head does see the amplitude
 
+
+
+def test_once_per_observation_embeds_a_repeated_observation_once() -> None:
+    torch.manual_seed(0)
+    net = FieldCNN((4, 4), out_features=3).double()
+    calls = []
+    net.register_forward_hook(lambda module, args, out: calls.append(len(args[0])))
+    wrapped = OncePerObservation(net)
+    x = torch.as_tensor(fields.sample(4, 16, amplitude=1.0, index=2.0, seed=1))
+    repeated = x[:1].expand(50, -1, -1)
+    out = wrapped(repeated)
+    assert calls == [1] and out.shape == (50, 3)
+    assert torch.allclose(out, net(repeated), rtol=0, atol=1e-12)  # as embedding every row
+    calls.clear()
+    assert torch.equal(wrapped(x), net(x)) and calls == [4, 4]  # distinct rows: all of them
+    y = x.clone().requires_grad_(True)
+    wrapped(y[:1].expand(7, -1, -1)).sum().backward()
+    z = x.clone().requires_grad_(True)
+    (7 * net(z[:1])).sum().backward()
+    assert torch.allclose(y.grad, z.grad)
 
 TINY = {
     "n_simulations": 1000,
