@@ -66,7 +66,6 @@ def test_field_cnn_is_translation_invariant_and_amplitude_equivariant() -> None:
     assert not torch.allclose(net(c * x), out)  # the head does see the amplitude
 
 
-
 def test_once_per_observation_embeds_a_repeated_observation_once() -> None:
     torch.manual_seed(0)
     net = FieldCNN((4, 4), out_features=3).double()
@@ -85,6 +84,7 @@ def test_once_per_observation_embeds_a_repeated_observation_once() -> None:
     z = x.clone().requires_grad_(True)
     (7 * net(z[:1])).sum().backward()
     assert torch.allclose(y.grad, z.grad)
+
 
 TINY = {
     "n_simulations": 1000,
