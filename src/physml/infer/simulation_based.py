@@ -26,6 +26,8 @@ from __future__ import annotations
 import contextlib
 import io
 import math
+import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -112,6 +114,22 @@ def torch_prior(kind: str, low: float, high: float, dim: int, device: str = "cpu
     return Independent(Normal(low * ones, high * ones), 1)
 
 
+@contextlib.contextmanager
+def _seeded(seed: int) -> Iterator[None]:
+    """Seed torch and numpy's global generator (sbi's slice sampler draws from
+    ``np.random``) for the block, and give both their previous states back after it."""
+    import torch
+
+    state = np.random.get_state()  # noqa: NPY002 (sbi draws from the legacy global state)
+    with torch.random.fork_rng():
+        torch.manual_seed(seed)
+        np.random.seed(seed % 2**32)  # noqa: NPY002
+        try:
+            yield
+        finally:
+            np.random.set_state(state)  # noqa: NPY002
+
+
 @dataclass
 class FittedPosterior:
     """A trained sbi posterior (any method), sampled with numpy in and out."""
@@ -125,8 +143,7 @@ class FittedPosterior:
         import torch
 
         x = torch.as_tensor(np.asarray(x_o, dtype=np.float32)[None])
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
+        with _seeded(seed):
             if self.method == "npe":
                 draws = self.posterior.sample((n,), x=x, show_progress_bars=False)
             else:
@@ -136,20 +153,17 @@ class FittedPosterior:
 
     def sample_batched(self, x_o: np.ndarray, n: int, *, seed: int) -> np.ndarray:
         """``n`` draws given each row of ``x_o`` (n_obs, ...): (n_obs, n, D); one batched
-        call for NPE, one chain set per observation otherwise."""
+        call: NPE's flow for all observations at once, for NLE and NRE one vectorised
+        slice sampler running the posterior's chains for every observation side by side."""
         import torch
 
-        if self.method != "npe":
-            return np.stack([self.sample(x, n, seed=seed + i) for i, x in enumerate(x_o)])
         x = torch.as_tensor(np.asarray(x_o, dtype=np.float32))
-        with torch.random.fork_rng():
-            torch.manual_seed(seed)
-            draws = self.posterior.sample_batched(
-                (n,),
-                x=x,
-                max_sampling_batch_size=max(1, 100_000 // len(x)),
-                show_progress_bars=False,
-            )
+        options = {"max_sampling_batch_size": max(1, 100_000 // len(x))}
+        if self.method != "npe":
+            options = {"num_chains": min(self.posterior.num_chains, n)}
+        with _seeded(seed), warnings.catch_warnings():
+            warnings.filterwarnings("ignore", message=".*large number of chains")
+            draws = self.posterior.sample_batched((n,), x=x, show_progress_bars=False, **options)
         return draws.detach().double().cpu().numpy().transpose(1, 0, 2)
 
     def log_prob(self, theta: np.ndarray, x_o: np.ndarray) -> np.ndarray:
