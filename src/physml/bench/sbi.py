@@ -33,6 +33,7 @@ import os
 import statistics
 import tempfile
 import time
+import warnings
 
 import numpy as np
 
@@ -109,8 +110,9 @@ def run(quick: bool = False) -> list[dict]:
     references = [
         problem.reference_posterior(x_o, _SAMPLES, seed=rng).samples for x_o in observations
     ]
-    # untimed: sbi's imports and first calls
-    _physml_npe(theta[:200], x[:200], observations[:1], 10, seed=0, max_epochs=2)
+    with warnings.catch_warnings():  # untimed: sbi's imports and first calls
+        warnings.simplefilter("ignore")  # "max_num_epochs reached"
+        _physml_npe(theta[:200], x[:200], observations[:1], 10, seed=0, max_epochs=2)
     contenders = {
         "physml": lambda seed: _physml_npe(theta, x, observations, _SAMPLES, seed=seed),
         "baseline": lambda seed: plain_sbi_npe(theta, x, observations, _SAMPLES, seed=seed),
@@ -133,21 +135,22 @@ def run(quick: bool = False) -> list[dict]:
     }
     median = {name: statistics.median(wall[name]) for name in contenders}
     median_cpu = {name: statistics.median(cpu[name]) for name in contenders}
+    per_seed = list(zip(cpu["physml"], cpu["baseline"], strict=True))
     same = "same" if epochs["physml"] == epochs["baseline"] else "DIFFERENT"
     return [
         {
             "benchmark": "NPE: physml / plain sbi script",
-            "case": (
-                f"two-moons, {budget} simulations, {n_obs} observations x {_SAMPLES} samples, "
-                f"{repeats} paired seed(s); epochs physml {epochs['physml']}, "
-                f"plain sbi {epochs['baseline']} ({same})"
-            ),
+            "case": f"two-moons, {budget} sims, {n_obs} obs x {_SAMPLES}, {repeats} seed(s)",
             "physml": f"{median['physml']:.3g} s (CPU {median_cpu['physml']:.3g} s)",
             "baseline": f"{median['baseline']:.3g} s (CPU {median_cpu['baseline']:.3g} s)",
             "ratio": (
                 f"{median['baseline'] / median['physml']:.3g} "
                 f"(CPU {median_cpu['baseline'] / median_cpu['physml']:.3g})"
             ),
-            "check": f"C2ST physml {scores['physml']}, plain sbi {scores['baseline']}",
+            "check": (
+                f"C2ST physml {scores['physml']}, plain sbi {scores['baseline']}; epochs "
+                f"physml {epochs['physml']}, plain sbi {epochs['baseline']} ({same}); "
+                f"CPU ratio per seed {', '.join(f'{b / p:.3g}' for p, b in per_seed)}"
+            ),
         }
     ]
