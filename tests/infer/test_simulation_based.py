@@ -51,3 +51,41 @@ def test_batched_mcmc_draws_each_observations_posterior(method: str) -> None:
         assert abs(quartiles[1] - x[0]) < NOISE and 0.5 < iqr / (1.349 * NOISE) < 2  # trained
         drawn = np.quantile(draws[i, :, 0], [0.25, 0.5, 0.75])
         np.testing.assert_allclose(drawn, quartiles, atol=0.2 * iqr)
+
+
+@pytest.mark.parametrize("method", ["npe", "nle"])
+def test_sequential_rounds_concentrate_on_the_observation(method: str) -> None:
+    """Two rounds of 400 simulations for one x_o (the second from the first round's
+    posterior) reach the exact conjugate posterior N(x_o, NOISE^2); the result refuses
+    any other observation."""
+    from physml.infer.simulation_based import fit_sequential, torch_prior
+
+    def simulate(theta: np.ndarray, seed: int) -> np.ndarray:
+        return theta + NOISE * np.random.default_rng(seed).standard_normal(theta.shape)
+
+    x_o = np.array([0.7])
+    calls = []
+
+    def counted(theta: np.ndarray, seed: int) -> np.ndarray:
+        calls.append(len(theta))
+        return simulate(theta, seed)
+
+    fitted = fit_sequential(
+        method,
+        torch_prior("uniform", -3.0, 3.0, 1),
+        counted,
+        x_o,
+        simulations=801,
+        rounds=2,
+        seed=0,
+        hidden_features=16,
+        num_transforms=2,
+        max_epochs=60,
+        mcmc_chains=10,
+    )
+    assert calls == [401, 400]
+    draws = fitted.sample(x_o, 1000, seed=1)[:, 0]
+    assert abs(draws.mean() - x_o[0]) < 0.25 * NOISE
+    assert draws.std() == pytest.approx(NOISE, rel=0.25)
+    with pytest.raises(ValueError, match="valid only there"):
+        fitted.sample(np.array([0.0]), 10, seed=1)

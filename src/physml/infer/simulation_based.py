@@ -27,7 +27,7 @@ import contextlib
 import io
 import math
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -42,6 +42,7 @@ __all__ = [
     "FittedPosterior",
     "SBITrainingDiverged",
     "fit_posterior",
+    "fit_sequential",
     "require_sbi",
     "torch_prior",
 ]
@@ -137,10 +138,24 @@ class FittedPosterior:
     method: SBIMethod
     posterior: Any
     seed: int
+    #: the one x a sequential fit is valid for (None: amortised, any x)
+    observation: np.ndarray | None = None
+
+    def _valid_at(self, x_o: np.ndarray) -> None:
+        if self.observation is None:
+            return
+        rows = np.asarray(x_o, dtype=np.float32).reshape(-1, *self.observation.shape)
+        if not all(np.array_equal(row, self.observation) for row in rows):
+            raise ValueError(
+                f"this {self.method} posterior was trained sequentially for one observation "
+                "and is valid only there; fit again (or amortised, rounds=1) for another x"
+            )
 
     def sample(self, x_o: np.ndarray, n: int, *, seed: int) -> np.ndarray:
         """``n`` draws of theta given one observation ``x_o``: (n, D) float64."""
         import torch
+
+        self._valid_at(x_o)
 
         x = torch.as_tensor(np.asarray(x_o, dtype=np.float32)[None])
         with _seeded(seed):
@@ -157,6 +172,8 @@ class FittedPosterior:
         slice sampler running the posterior's chains for every observation side by side."""
         import torch
 
+        self._valid_at(x_o)
+
         x = torch.as_tensor(np.asarray(x_o, dtype=np.float32))
         options = {"max_sampling_batch_size": max(1, 100_000 // len(x))}
         if self.method != "npe":
@@ -169,6 +186,8 @@ class FittedPosterior:
     def log_prob(self, theta: np.ndarray, x_o: np.ndarray) -> np.ndarray:
         """log q(theta | x_o), normalised over the prior's support (NPE only): (n,)."""
         import torch
+
+        self._valid_at(x_o)
 
         if self.method != "npe":
             raise ValueError(f"{self.method} has no normalised posterior density")
@@ -183,6 +202,8 @@ class FittedPosterior:
         (resp. the log ratio + log prior), -inf outside the prior."""
         import torch
 
+        self._valid_at(x_o)
+
         if self.method == "npe":
             return self.log_prob(theta, x_o)
         x = torch.as_tensor(np.asarray(x_o, dtype=np.float32)[None])
@@ -194,6 +215,8 @@ class FittedPosterior:
         """Fraction of q(theta | x_o)'s mass outside the prior's support (NPE; 0 for the
         MCMC methods, whose targets include the prior)."""
         import torch
+
+        self._valid_at(x_o)
 
         if self.method != "npe":
             return 0.0
@@ -260,55 +283,164 @@ def fit_posterior(
     Raises:
         SBITrainingDiverged: when the losses are not finite.
     """
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not allowed: expected one of {METHODS}")
+    network = {
+        "estimator": estimator,
+        "hidden_features": hidden_features,
+        "num_transforms": num_transforms,
+        "embedding": embedding,
+        "z_score_x": z_score_x,
+    }
+    training = {
+        "training_batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "max_num_epochs": max_epochs,
+        "stop_after_epochs": stop_after_epochs,
+    }
+    with _seeded(seed):
+        inference, label = _inference(method, prior, network, log, device)
+        _train(inference, theta, x, training, label)
+        posterior = _posterior(method, inference, mcmc_chains)
+    return FittedPosterior(method, posterior, seed)
+
+
+def fit_sequential(
+    method: SBIMethod,
+    prior: Any,
+    simulate: Callable[[np.ndarray, int], np.ndarray],
+    x_o: np.ndarray,
+    *,
+    simulations: int,
+    rounds: int,
+    seed: int,
+    estimator: str = "maf",
+    hidden_features: int = 50,
+    num_transforms: int = 5,
+    embedding: Any = None,
+    z_score_x: str = "independent",
+    learning_rate: float = 5e-4,
+    batch_size: int = 200,
+    max_epochs: int = 2**31 - 1,
+    stop_after_epochs: int = 20,
+    mcmc_chains: int = 20,
+    log: EpochLog | None = None,
+    device: str = "cpu",
+) -> FittedPosterior:
+    """Sequential (multi-round) estimation for the one observation ``x_o``: SNPE-C
+    (Greenberg et al. 2019, sbi's atomic loss after the first round), SNLE (Papamakarios
+    et al. 2019) or SNRE-C. Round 1 simulates from the prior, every later round from the
+    current posterior given ``x_o``; each round's simulations are added to all earlier
+    ones and the same network trains on, as sbi does.
+
+    Args:
+        simulate: ``simulate(theta, seed)`` -> x for parameters theta (n, D): (n, ...).
+        x_o: the observation (...), the only x the result is valid for.
+        simulations: the total budget, split as evenly as possible over ``rounds``.
+        rounds: number of rounds (1 is :func:`fit_posterior` on prior simulations).
+        Others: as :func:`fit_posterior`.
+
+    Returns:
+        :class:`FittedPosterior` whose ``observation`` is ``x_o``: it refuses any other x.
+    """
     import torch
+
+    if method not in METHODS:
+        raise ValueError(f"method={method!r} is not allowed: expected one of {METHODS}")
+    if not 1 <= rounds <= simulations:
+        raise ValueError(f"rounds={rounds} is not allowed: expected 1..simulations")
+    network = {
+        "estimator": estimator,
+        "hidden_features": hidden_features,
+        "num_transforms": num_transforms,
+        "embedding": embedding,
+        "z_score_x": z_score_x,
+    }
+    training = {
+        "training_batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "max_num_epochs": max_epochs,
+        "stop_after_epochs": stop_after_epochs,
+    }
+    x_obs = torch.as_tensor(np.asarray(x_o, dtype=np.float32)[None])
+    per_round = [simulations // rounds + (r < simulations % rounds) for r in range(rounds)]
+    with _seeded(seed):
+        inference, label = _inference(method, prior, network, log, device)
+        proposal = prior
+        for r, n in enumerate(per_round):
+            if r == 0:
+                theta = prior.sample((n,))
+            else:
+                theta = proposal.sample((n,), show_progress_bars=False)
+            theta = theta.detach().double().cpu().numpy()
+            x = simulate(theta, seed + 1 + r)
+            _train(
+                inference, theta, x, training, f"{label} round {r + 1}", proposal, method == "npe"
+            )
+            posterior = _posterior(method, inference, mcmc_chains)
+            proposal = posterior.set_default_x(x_obs)
+    return FittedPosterior(method, posterior, seed, observation=np.asarray(x_o, dtype=np.float32))
+
+
+def _inference(
+    method: SBIMethod, prior: Any, network: dict[str, Any], log: EpochLog | None, device: str
+) -> tuple[Any, str]:
+    """sbi's untrained NPE, NLE or NRE-C object with its network, and the fit's label."""
     from sbi.inference import NLE, NPE, NRE_C
     from sbi.neural_nets import classifier_nn, likelihood_nn, posterior_nn
     from torch import nn
 
-    if method not in METHODS:
-        raise ValueError(f"method={method!r} is not allowed: expected one of {METHODS}")
-    tracker = log if log is not None else EpochLog()
-    tracker.label = tracker.label or method
     from physml.models.embeddings import OncePerObservation
 
+    tracker = log if log is not None else EpochLog()
+    tracker.label = tracker.label or method
+    embedding = network["embedding"]
     embed = OncePerObservation(embedding) if embedding is not None else nn.Identity()
+    flow = {k: network[k] for k in ("hidden_features", "num_transforms")}
     common = {"prior": prior, "device": device, "show_progress_bars": False, "tracker": tracker}
-    with torch.random.fork_rng():
-        torch.manual_seed(seed)
-        if method == "npe":
-            net = posterior_nn(
-                estimator,
-                hidden_features=hidden_features,
-                num_transforms=num_transforms,
-                embedding_net=embed,
-                z_score_x=z_score_x,
-            )
-            inference = NPE(density_estimator=net, **common)
-        elif method == "nle":
-            net = likelihood_nn(
-                estimator, hidden_features=hidden_features, num_transforms=num_transforms
-            )
-            inference = NLE(density_estimator=net, **common)
-        else:
-            net = classifier_nn(estimator, hidden_features=hidden_features, embedding_net_x=embed)
-            inference = NRE_C(classifier=net, **common)
-        t = torch.as_tensor(np.asarray(theta, dtype=np.float32))
-        data = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    if method == "npe":
+        net = posterior_nn(
+            network["estimator"], embedding_net=embed, z_score_x=network["z_score_x"], **flow
+        )
+        return NPE(density_estimator=net, **common), f"{method} ({tracker.label})"
+    if method == "nle":
+        net = likelihood_nn(network["estimator"], **flow)
+        return NLE(density_estimator=net, **common), f"{method} ({tracker.label})"
+    net = classifier_nn(
+        network["estimator"], hidden_features=network["hidden_features"], embedding_net_x=embed
+    )
+    return NRE_C(classifier=net, **common), f"{method} ({tracker.label})"
+
+
+def _train(
+    inference: Any,
+    theta: np.ndarray,
+    x: np.ndarray,
+    training: dict[str, Any],
+    label: str,
+    proposal: Any = None,
+    npe: bool = False,
+) -> None:
+    """Add simulations (drawn from ``proposal``; None: the prior) and train on all so far."""
+    import torch
+
+    t = torch.as_tensor(np.asarray(theta, dtype=np.float32))
+    data = torch.as_tensor(np.asarray(x, dtype=np.float32))
+    if proposal is not None and npe:  # SNPE-C corrects for the proposal in its loss
+        inference.append_simulations(t, data, proposal=proposal)
+    else:
         inference.append_simulations(t, data)
-        with contextlib.redirect_stdout(io.StringIO()):  # sbi prints its convergence line
-            inference.train(
-                training_batch_size=batch_size,
-                learning_rate=learning_rate,
-                max_num_epochs=max_epochs,
-                stop_after_epochs=stop_after_epochs,
-            )
-        _check_finite(inference, f"{method} ({tracker.label})")
-        if method == "npe":
-            posterior = inference.build_posterior()
-        else:
-            posterior = inference.build_posterior(
-                sample_with="mcmc",
-                mcmc_method="slice_np_vectorized",
-                mcmc_parameters={"num_chains": mcmc_chains, "warmup_steps": 50, "thin": 1},
-            )
-    return FittedPosterior(method, posterior, seed)
+    with contextlib.redirect_stdout(io.StringIO()):  # sbi prints its convergence line
+        inference.train(**training)
+    _check_finite(inference, label)
+
+
+def _posterior(method: SBIMethod, inference: Any, mcmc_chains: int) -> Any:
+    """The trained estimator's sbi posterior: direct for NPE, slice-sampling MCMC otherwise."""
+    if method == "npe":
+        return inference.build_posterior()
+    return inference.build_posterior(
+        sample_with="mcmc",
+        mcmc_method="slice_np_vectorized",
+        mcmc_parameters={"num_chains": mcmc_chains, "warmup_steps": 50, "thin": 1},
+    )
