@@ -367,7 +367,10 @@ def fit_sequential(
     with _seeded(seed):
         inference, label = _inference(method, prior, network, log, device)
         proposal = prior
+        base = log.label if log is not None else ""
         for r, n in enumerate(per_round):
+            if log is not None:  # each round's epochs under their own label in log.csv
+                log.label = f"{base} round {r + 1}"
             if r == 0:
                 theta = prior.sample((n,))
             else:
@@ -379,6 +382,8 @@ def fit_sequential(
             )
             posterior = _posterior(method, inference, mcmc_chains)
             proposal = posterior.set_default_x(x_obs)
+        if log is not None:
+            log.label = base
     return FittedPosterior(method, posterior, seed, observation=np.asarray(x_o, dtype=np.float32))
 
 

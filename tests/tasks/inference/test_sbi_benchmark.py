@@ -113,3 +113,16 @@ def test_mcmc_methods_sample_inside_the_prior(method: str) -> None:
 def test_missing_sbi_names_the_extra(tmp_path, monkeypatch) -> None:
     monkeypatch.setitem(sys.modules, "sbi", None)  # import sbi now raises ImportError
     assert_refused(["run", "sbi-benchmark"], "pip install -e '.[sbi]'", tmp_path)
+
+
+@pytest.mark.parametrize("method", ["snpe", "snle"])
+def test_sequential_methods_fit_per_observation(tmp_path, monkeypatch, method: str) -> None:
+    """snpe / snle: one two-round fit per observation, C2ST (here a stand-in) and leakage
+    per observation, no calibration metrics (they would need a fit per simulation)."""
+    monkeypatch.setattr("physml.metrics.posterior.c2st", lambda a, b, seed, classifier: 0.75)
+    overrides = {**TINY, "model": {**TINY["model"], "rounds": 2}}
+    record = run("sbi-benchmark", method, overrides=overrides, seed=0, out=tmp_path)
+    assert record.metrics["C2ST gaussian-linear 200"].value == 0.75
+    assert record.metrics["mass outside prior gaussian-linear 200"].value >= 0.0
+    assert not [name for name in record.metrics if "SBC" in name or "TARP" in name]
+    assert "round 2" in (record.run_dir / "log.csv").read_text()

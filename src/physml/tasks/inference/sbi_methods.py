@@ -20,10 +20,14 @@ from physml.tasks.base import MAX_WIDTH, Method
 from physml.train.failures import TrainingFailed
 
 __all__ = [
+    "SEQUENTIAL",
     "FlowSettings",
     "LikelihoodFlowSettings",
     "PosteriorOutsidePrior",
     "RatioSettings",
+    "SequentialFlowSettings",
+    "SequentialLikelihoodFlowSettings",
+    "SequentialRatioSettings",
     "calibration_metrics",
     "check_leakage",
     "fit_options",
@@ -68,14 +72,43 @@ class RatioSettings(_SBITraining):
     estimator: Literal["resnet", "mlp"] = Field("resnet", description="sbi classifier")
 
 
-def sbi_methods(presets: dict[str, dict[str, Any]] | None = None) -> dict[str, Method]:
-    """The three sbi methods, each with the same per-preset overrides of its section."""
+class _Rounds(BaseModel):
+    rounds: int = Field(2, ge=2, le=20, description="rounds; the budget is split evenly over them")
+
+
+class SequentialFlowSettings(FlowSettings, _Rounds):
+    """SNPE: NPE's options and the number of rounds."""
+
+
+class SequentialLikelihoodFlowSettings(FlowSettings, _Rounds):
+    """SNLE: NLE's options and the number of rounds (a class of its own, as for NLE)."""
+
+
+class SequentialRatioSettings(RatioSettings, _Rounds):
+    """SNRE: NRE's options and the number of rounds."""
+
+
+#: sequential method -> the amortised method it runs round after round
+SEQUENTIAL = {"snpe": "npe", "snle": "nle", "snre": "nre"}
+
+
+def sbi_methods(
+    presets: dict[str, dict[str, Any]] | None = None, *, sequential: bool = False
+) -> dict[str, Method]:
+    """The three sbi methods (and with ``sequential`` their multi-round variants, fitted
+    per observation), each with the same per-preset overrides of its section."""
     presets = presets or {}
-    specs = (
+    specs = [
         ("npe", "neural posterior estimation (sbi NPE-C, MAF)", FlowSettings),
         ("nle", "neural likelihood estimation (sbi NLE, MAF + slice MCMC)", LikelihoodFlowSettings),
         ("nre", "neural ratio estimation (sbi NRE-C, ResNet + slice MCMC)", RatioSettings),
-    )
+    ]
+    if sequential:
+        specs += [
+            ("snpe", "sequential NPE (SNPE-C), per observation", SequentialFlowSettings),
+            ("snle", "sequential NLE, per observation", SequentialLikelihoodFlowSettings),
+            ("snre", "sequential NRE-C, per observation", SequentialRatioSettings),
+        ]
     return {
         name: Method(name, summary, settings, trained=False, presets=presets)
         for name, summary, settings in specs
@@ -84,8 +117,8 @@ def sbi_methods(presets: dict[str, dict[str, Any]] | None = None) -> dict[str, M
 
 def fit_options(model: Any) -> dict[str, Any]:
     """The keyword arguments of :func:`~physml.infer.simulation_based.fit_posterior`
-    that a method's settings give."""
-    return model.model_dump()
+    that a method's settings give (``rounds`` is :func:`fit_sequential`'s own)."""
+    return model.model_dump(exclude={"rounds"})
 
 
 def check_leakage(leakage: float, limit: float, where: str) -> None:
