@@ -244,18 +244,10 @@ def fit_posterior(
     x: np.ndarray,
     *,
     seed: int,
-    estimator: str = "maf",
-    hidden_features: int = 50,
-    num_transforms: int = 5,
-    embedding: Any = None,
-    z_score_x: str = "independent",
-    learning_rate: float = 5e-4,
-    batch_size: int = 200,
-    max_epochs: int = 2**31 - 1,
-    stop_after_epochs: int = 20,
     mcmc_chains: int = 20,
     log: EpochLog | None = None,
     device: str = "cpu",
+    **options: Any,
 ) -> FittedPosterior:
     """Train sbi's ``method`` on simulations and build its posterior.
 
@@ -264,18 +256,19 @@ def fit_posterior(
         prior: a torch distribution over theta (:func:`torch_prior`).
         theta: (n, D) parameters; x: (n, ...) the data simulated from them.
         seed: seeds the network's weights, the batches and the sampler.
-        estimator: sbi's flow (``"maf"``, ``"nsf"``, ``"mdn"``) for npe and nle; the
-            classifier (``"resnet"``, ``"mlp"``) for nre.
-        hidden_features, num_transforms: the estimator's width and number of flow layers.
-        embedding: an ``nn.Module`` summarising x (NPE and NRE), or None.
-        z_score_x: sbi's standardisation of x before the embedding (NPE):
-            ``"independent"`` per entry, ``"structured"`` one mean and scale for all
-            entries (a field, whose pixels share one distribution), or ``"none"``.
-        learning_rate, batch_size, max_epochs, stop_after_epochs: sbi's training options
-            (early stopping on a 10 % validation split, best weights kept).
         mcmc_chains: slice-sampling chains for nle and nre.
         log: receives the per-epoch losses (else discarded).
         device: torch device of the training.
+        options: the network's and the training's settings, each with its default in
+            :func:`_settings`: ``estimator`` (sbi's flow ``"maf"``, ``"nsf"``, ``"mdn"``
+            for npe and nle; the classifier ``"resnet"``, ``"mlp"`` for nre),
+            ``hidden_features`` and ``num_transforms`` (width, flow layers),
+            ``embedding`` (an ``nn.Module`` summarising x, NPE and NRE; or None),
+            ``z_score_x`` (sbi's standardisation of x before the embedding, NPE:
+            ``"independent"`` per entry, ``"structured"`` one mean and scale for all
+            entries, as for a field's pixels, or ``"none"``), and sbi's training options
+            ``learning_rate``, ``batch_size``, ``max_epochs``, ``stop_after_epochs``
+            (early stopping on a 10 % validation split, best weights kept).
 
     Returns:
         :class:`FittedPosterior`.
@@ -285,19 +278,7 @@ def fit_posterior(
     """
     if method not in METHODS:
         raise ValueError(f"method={method!r} is not allowed: expected one of {METHODS}")
-    network = {
-        "estimator": estimator,
-        "hidden_features": hidden_features,
-        "num_transforms": num_transforms,
-        "embedding": embedding,
-        "z_score_x": z_score_x,
-    }
-    training = {
-        "training_batch_size": batch_size,
-        "learning_rate": learning_rate,
-        "max_num_epochs": max_epochs,
-        "stop_after_epochs": stop_after_epochs,
-    }
+    network, training = _settings(**options)
     with _seeded(seed):
         inference, label = _inference(method, prior, network, log, device)
         _train(inference, theta, x, training, label)
@@ -314,18 +295,10 @@ def fit_sequential(
     simulations: int,
     rounds: int,
     seed: int,
-    estimator: str = "maf",
-    hidden_features: int = 50,
-    num_transforms: int = 5,
-    embedding: Any = None,
-    z_score_x: str = "independent",
-    learning_rate: float = 5e-4,
-    batch_size: int = 200,
-    max_epochs: int = 2**31 - 1,
-    stop_after_epochs: int = 20,
     mcmc_chains: int = 20,
     log: EpochLog | None = None,
     device: str = "cpu",
+    **options: Any,
 ) -> FittedPosterior:
     """Sequential (multi-round) estimation for the one observation ``x_o``: SNPE-C
     (Greenberg et al. 2019, sbi's atomic loss after the first round), SNLE (Papamakarios
@@ -338,7 +311,7 @@ def fit_sequential(
         x_o: the observation (...), the only x the result is valid for.
         simulations: the total budget, split as evenly as possible over ``rounds``.
         rounds: number of rounds (1 is :func:`fit_posterior` on prior simulations).
-        Others: as :func:`fit_posterior`.
+        seed, mcmc_chains, log, device, options: as :func:`fit_posterior`.
 
     Returns:
         :class:`FittedPosterior` whose ``observation`` is ``x_o``: it refuses any other x.
@@ -349,19 +322,7 @@ def fit_sequential(
         raise ValueError(f"method={method!r} is not allowed: expected one of {METHODS}")
     if not 1 <= rounds <= simulations:
         raise ValueError(f"rounds={rounds} is not allowed: expected 1..simulations")
-    network = {
-        "estimator": estimator,
-        "hidden_features": hidden_features,
-        "num_transforms": num_transforms,
-        "embedding": embedding,
-        "z_score_x": z_score_x,
-    }
-    training = {
-        "training_batch_size": batch_size,
-        "learning_rate": learning_rate,
-        "max_num_epochs": max_epochs,
-        "stop_after_epochs": stop_after_epochs,
-    }
+    network, training = _settings(**options)
     x_obs = torch.as_tensor(np.asarray(x_o, dtype=np.float32)[None])
     per_round = [simulations // rounds + (r < simulations % rounds) for r in range(rounds)]
     with _seeded(seed):
@@ -377,14 +338,43 @@ def fit_sequential(
                 theta = proposal.sample((n,), show_progress_bars=False)
             theta = theta.detach().double().cpu().numpy()
             x = simulate(theta, seed + 1 + r)
-            _train(
-                inference, theta, x, training, f"{label} round {r + 1}", proposal, method == "npe"
-            )
+            # SNPE-C corrects for the proposal in its loss; SNLE and SNRE need no correction
+            drawn_from = proposal if method == "npe" else None
+            _train(inference, theta, x, training, f"{label} round {r + 1}", drawn_from)
             posterior = _posterior(method, inference, mcmc_chains)
             proposal = posterior.set_default_x(x_obs)
         if log is not None:
             log.label = base
     return FittedPosterior(method, posterior, seed, observation=np.asarray(x_o, dtype=np.float32))
+
+
+def _settings(
+    estimator: str = "maf",
+    hidden_features: int = 50,
+    num_transforms: int = 5,
+    embedding: Any = None,
+    z_score_x: str = "independent",
+    learning_rate: float = 5e-4,
+    batch_size: int = 200,
+    max_epochs: int = 2**31 - 1,
+    stop_after_epochs: int = 20,
+) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The network's settings and sbi's ``train`` keywords, from a fit's ``options``
+    (:func:`fit_posterior`); an unknown option is a TypeError naming it."""
+    network = {
+        "estimator": estimator,
+        "hidden_features": hidden_features,
+        "num_transforms": num_transforms,
+        "embedding": embedding,
+        "z_score_x": z_score_x,
+    }
+    training = {
+        "training_batch_size": batch_size,
+        "learning_rate": learning_rate,
+        "max_num_epochs": max_epochs,
+        "stop_after_epochs": stop_after_epochs,
+    }
+    return network, training
 
 
 def _inference(
@@ -403,18 +393,19 @@ def _inference(
     embed = OncePerObservation(embedding) if embedding is not None else nn.Identity()
     flow = {k: network[k] for k in ("hidden_features", "num_transforms")}
     common = {"prior": prior, "device": device, "show_progress_bars": False, "tracker": tracker}
+    label = f"{method} ({tracker.label})"
     if method == "npe":
         net = posterior_nn(
             network["estimator"], embedding_net=embed, z_score_x=network["z_score_x"], **flow
         )
-        return NPE(density_estimator=net, **common), f"{method} ({tracker.label})"
+        return NPE(density_estimator=net, **common), label
     if method == "nle":
         net = likelihood_nn(network["estimator"], **flow)
-        return NLE(density_estimator=net, **common), f"{method} ({tracker.label})"
+        return NLE(density_estimator=net, **common), label
     net = classifier_nn(
         network["estimator"], hidden_features=network["hidden_features"], embedding_net_x=embed
     )
-    return NRE_C(classifier=net, **common), f"{method} ({tracker.label})"
+    return NRE_C(classifier=net, **common), label
 
 
 def _train(
@@ -424,14 +415,14 @@ def _train(
     training: dict[str, Any],
     label: str,
     proposal: Any = None,
-    npe: bool = False,
 ) -> None:
-    """Add simulations (drawn from ``proposal``; None: the prior) and train on all so far."""
+    """Add simulations (drawn from ``proposal``, which NPE's loss corrects for; None: the
+    prior, or no correction) and train on all so far."""
     import torch
 
     t = torch.as_tensor(np.asarray(theta, dtype=np.float32))
     data = torch.as_tensor(np.asarray(x, dtype=np.float32))
-    if proposal is not None and npe:  # SNPE-C corrects for the proposal in its loss
+    if proposal is not None:
         inference.append_simulations(t, data, proposal=proposal)
     else:
         inference.append_simulations(t, data)

@@ -163,12 +163,13 @@ def _fit_and_judge(
     problem = PROBLEMS[problem_name]
     k = PROBLEM_ORDER.index(problem_name)
     label = f"{problem_name} {budget}"
+    seed = int(seed_sequence(ctx.seed, Stream.SBI_TRAINING, k, budget).generate_state(1)[0])
     if method in SEQUENTIAL:
-        return _sequential(method, problem, budget, observed, config, ctx, log), None
+        metrics = _sequential(method, problem, budget, label, seed, observed, config, ctx, log)
+        return metrics, None
     rng = generator(ctx.seed, Stream.SBI_SIMULATIONS, k, budget)
     theta = problem.sample_prior(budget, seed=rng)
     x = problem.simulate(theta, seed=rng)
-    seed = int(seed_sequence(ctx.seed, Stream.SBI_TRAINING, k, budget).generate_state(1)[0])
     log.label = label
     prior = torch_prior(problem.prior_kind, problem.low, problem.high, problem.dim_theta)
     fitted = fit_posterior(
@@ -193,6 +194,8 @@ def _sequential(
     method: str,
     problem: Any,
     budget: int,
+    label: str,
+    seed: int,
     observed: dict[str, np.ndarray],
     config: Any,
     ctx: RunContext,
@@ -203,11 +206,8 @@ def _sequential(
     and TARP would need one fit per calibration simulation (logged)."""
     from physml.infer.simulation_based import fit_sequential, torch_prior
 
-    k = PROBLEM_ORDER.index(problem.name)
-    label = f"{problem.name} {budget}"
     prior = torch_prior(problem.prior_kind, problem.low, problem.high, problem.dim_theta)
     options = fit_options(config.model)
-    seed = int(seed_sequence(ctx.seed, Stream.SBI_TRAINING, k, budget).generate_state(1)[0])
     fits = []
     for i, x_o in enumerate(observed["x"]):
         log.label = f"{label} observation {i}"
