@@ -1,5 +1,6 @@
 """Group-equivariant networks on images: lifting and group convolutions for C4, D4 (exact)
-and C8, D8 (45-degree turns interpolated), and rotations of images and filters."""
+and C8, D8 (45-degree turns interpolated), group batch normalisation and a group ResNet,
+and rotations of images and filters."""
 
 from physml.models.equivariant.group_conv import (
     GROUPS,
@@ -8,5 +9,15 @@ from physml.models.equivariant.group_conv import (
     LiftingConv,
     planar_group,
 )
+from physml.models.equivariant.group_resnet import GroupBatchNorm, GroupBlock, GroupResNet
 
-__all__ = ["GROUPS", "GroupCNN", "GroupConv", "LiftingConv", "planar_group"]
+__all__ = [
+    "GROUPS",
+    "GroupBatchNorm",
+    "GroupBlock",
+    "GroupCNN",
+    "GroupConv",
+    "GroupResNet",
+    "LiftingConv",
+    "planar_group",
+]
