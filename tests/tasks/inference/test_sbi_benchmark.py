@@ -1,6 +1,7 @@
 """sbi-benchmark: a tiny NPE run gives C2ST between the exact 0.5 and 1, calibration
-metrics and plots, writes nothing into the working directory (no ./sbi-logs), refuses a
-posterior with mass outside the prior, a diverging fit, and bad settings in one line."""
+metrics and plots, writes nothing into the working directory (no ./sbi-logs), flags a
+posterior with mass outside the prior without losing the other problems, refuses a
+diverging fit, and bad settings in one line."""
 
 from __future__ import annotations
 
@@ -12,7 +13,6 @@ import pytest
 from cli_refusals import assert_refused, set_args
 from physml.infer.simulation_based import SBITrainingDiverged, _check_finite
 from physml.tasks import run
-from physml.tasks.inference.sbi_methods import PosteriorOutsidePrior
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
 
@@ -51,11 +51,46 @@ def test_tiny_npe_run(tmp_path, monkeypatch, real_c2st: bool) -> None:
     assert "training_loss" in (record.run_dir / "log.csv").read_text().splitlines()[0]
 
 
-def test_leakage_is_refused(tmp_path) -> None:
-    overrides = {**TINY, "problems": ["two-moons"], "max_leakage": 1e-9}
+def test_a_leaking_problem_is_flagged_and_the_run_goes_on(tmp_path, monkeypatch) -> None:
+    """A posterior above max_leakage costs its own C2ST (NaN, not scored, a flag row with
+    reference 0, a warning), never the other problems' metrics or the run directory (it
+    used to refuse the whole run with PosteriorOutsidePrior)."""
+    import json
+
+    monkeypatch.setattr("physml.metrics.posterior.c2st", lambda a, b, seed, classifier: 0.75)
+    overrides = {**TINY, "problems": ["two-moons", "gaussian-linear"], "max_leakage": 1e-9}
     overrides["model"] = {**TINY["model"], "max_epochs": 2}
-    with pytest.raises(PosteriorOutsidePrior, match="outside the prior's support"):
-        run("sbi-benchmark", "npe", overrides=overrides, seed=0, out=tmp_path)
+    lines: list[str] = []
+    record = run(
+        "sbi-benchmark", "npe", overrides=overrides, seed=0, out=tmp_path, log=lines.append
+    )
+    leak = record.metrics["mass outside prior two-moons 200"]
+    assert leak.value > 1e-9 and "max_leakage=1e-09" in leak.source
+    flag = record.metrics["observations over max_leakage two-moons 200"]
+    assert flag.value >= 1 and flag.reference == 0 and flag.exact
+    assert "observation" in flag.source and "outside the prior" in flag.source
+    assert math.isnan(record.metrics["C2ST two-moons 200"].value)
+    assert record.metrics["C2ST two-moons 200"].source.startswith("not scored")
+    assert not [name for name in record.metrics if "KS two-moons" in name]
+    assert record.metrics["C2ST gaussian-linear 200"].value == 0.75  # the later problem ran
+    assert "SBC rank KS gaussian-linear 200" in record.metrics
+    assert "observations over max_leakage gaussian-linear 200" not in record.metrics
+    assert any(line.startswith("warning: two-moons 200: C2ST not scored") for line in lines)
+    written = json.loads((record.run_dir / "metrics.json").read_text())["metrics"]
+    assert written["C2ST two-moons 200"]["value"] is None
+    assert written["observations over max_leakage two-moons 200"]["value"] >= 1
+
+
+@pytest.mark.parametrize("method", ["snpe"])
+def test_a_leaking_sequential_fit_is_flagged(tmp_path, monkeypatch, method: str) -> None:
+    """The same for a sequential method, whose fits are one per observation."""
+    monkeypatch.setattr("physml.metrics.posterior.c2st", lambda a, b, seed, classifier: 0.75)
+    overrides = {**TINY, "problems": ["two-moons", "gaussian-linear"], "max_leakage": 1e-9}
+    overrides["model"] = {**TINY["model"], "max_epochs": 2, "rounds": 2}
+    record = run("sbi-benchmark", method, overrides=overrides, seed=0, out=tmp_path)
+    assert math.isnan(record.metrics["C2ST two-moons 200"].value)
+    assert record.metrics["observations over max_leakage two-moons 200"].value >= 1
+    assert record.metrics["C2ST gaussian-linear 200"].value == 0.75
 
 
 def test_diverging_training_is_named() -> None:

@@ -13,8 +13,10 @@ observations drawn from the prior predictive:
   averaged over the observations with the standard error over them; the reference is the
   published sbibm NPE figure at the same budget (mean over 10 observations with 10 000
   samples each; labelled literature); 0.5 is the exact posterior;
-* the mass of the estimate outside the prior's support (NPE), refused above
-  ``max_leakage`` (:class:`~physml.tasks.inference.sbi_methods.PosteriorOutsidePrior`);
+* the mass of the estimate outside the prior's support (NPE); an observation above
+  ``max_leakage`` is not scored: the fit's C2ST is NaN, a row ``observations over
+  max_leakage`` (reference 0) names it, a warning goes to the log, SBC and TARP are not
+  run for that fit, and the run goes on to the other problems;
 * calibration on ``n_calibration`` prior-predictive simulations with ``calibration_samples``
   posterior samples each: SBC rank and TARP coverage KS distances against their
   expectation for the exact posterior (whose coverage is the diagonal).
@@ -35,7 +37,6 @@ from physml.tasks.base import Reference, RunContext, Task
 from physml.tasks.inference.sbi_methods import (
     SEQUENTIAL,
     calibration_metrics,
-    check_leakage,
     fit_options,
     observation_mean,
     sbi_methods,
@@ -176,6 +177,9 @@ def _fit_and_judge(
         method, prior, theta, x, seed=seed, log=log, device=ctx.device, **fit_options(config.model)
     )
     metrics = _judge(fitted, problem, observed, config, label, budget, seed)
+    if _leaking(metrics, label, ctx):
+        ctx.log(f"{label}: SBC and TARP not run (the estimate leaks out of the prior)")
+        return metrics, None
     cal_rng = generator(ctx.seed, Stream.SBI_CALIBRATION, k, budget)
     theta_c = problem.sample_prior(config.n_calibration, seed=cal_rng)
     x_c = problem.simulate(theta_c, seed=cal_rng)
@@ -188,6 +192,16 @@ def _fit_and_judge(
         f"TARP p {tarp.p_value:.2g}"
     )
     return metrics, tarp
+
+
+def _leaking(metrics: dict[str, Metric], label: str, ctx: RunContext) -> bool:
+    """Whether :func:`_judge` flagged the fit ``label`` for mass outside the prior; if so,
+    a warning naming the observations goes to the log."""
+    flag = metrics.get(f"observations over max_leakage {label}")
+    if flag is None:
+        return False
+    ctx.log(f"warning: {label}: C2ST not scored: {flag.source}")
+    return True
 
 
 def _sequential(
@@ -226,6 +240,8 @@ def _sequential(
             )
         )
     metrics = _judge(fits, problem, observed, config, label, budget, seed)
+    if _leaking(metrics, label, ctx):
+        return metrics
     ctx.log(
         f"{label}: C2ST {metrics[f'C2ST {label}'].value:.3f} (sbibm NPE "
         f"{LITERATURE_NPE[problem.name].get(budget, math.nan)}); {method} fits one posterior "
@@ -272,28 +288,56 @@ def _judge(
 ) -> dict[str, Metric]:
     """C2ST averaged over the observations (standard error over them) and the mass
     outside the prior (NPE); ``fitted`` is one amortised posterior or a list of one
-    sequential posterior per observation."""
+    sequential posterior per observation.
+
+    An observation whose estimate puts more than ``max_leakage`` of its mass outside the
+    prior is not sampled and not scored; the fit's C2ST is then NaN ("not scored", its
+    source names the observations and their leakage) and a row
+    ``observations over max_leakage LABEL`` (reference 0) flags it, so one leaking
+    problem costs its own C2ST, never the run's other results."""
     from physml.metrics.posterior import C2ST_CLASSIFIERS, c2st
 
     classifier = config.c2st_classifier
-    values, leaks = [], []
+    limit = config.max_leakage
+    values, leaks, over = [], [], []
     for i, x_o in enumerate(observed["x"]):
         fit = fitted[i] if isinstance(fitted, list) else fitted
         leak = fit.leakage(x_o)
-        check_leakage(leak, config.max_leakage, f"{label}, observation {i}")
         leaks.append(leak)
+        if leak > limit:
+            over.append(i)
+            continue
         estimate = fit.sample(x_o, config.c2st_samples, seed=seed + 10 + i)
         values.append(c2st(observed["reference"][i], estimate, seed=i, classifier=classifier))
     literature = LITERATURE_NPE[problem.name].get(budget)
     source = _LITERATURE if literature is not None else "0.5 for the exact posterior"
-    return {
-        f"C2ST {label}": observation_mean(
-            values, literature, f"{source}; {C2ST_CLASSIFIERS[classifier]}"
-        ),
-        f"mass outside prior {label}": observation_mean(
-            leaks, 0.0, "the exact posterior lies inside the prior's support"
-        ),
+    source = f"{source}; {C2ST_CLASSIFIERS[classifier]}"
+    leak_source = (
+        f"the exact posterior lies inside the prior's support; max_leakage={limit:g} "
+        "(above it an observation is not scored)"
+    )
+    metrics = {
+        f"mass outside prior {label}": observation_mean(leaks, 0.0, leak_source),
     }
+    if not over:
+        metrics[f"C2ST {label}"] = observation_mean(values, literature, source)
+        return metrics
+    leaking = ", ".join(f"observation {i}: {leaks[i]:.1%}" for i in over)
+    why = (
+        f"{len(over)} of {len(leaks)} observations put more than max_leakage={limit:g} "
+        f"of the estimate outside the prior's support ({leaking})"
+    )
+    if values:
+        why += f"; C2ST of the other {len(values)}: {np.mean(values):.3f}"
+    metrics[f"C2ST {label}"] = Metric(math.nan, literature, source=f"not scored: {why}; {source}")
+    metrics[f"observations over max_leakage {label}"] = Metric(
+        float(len(over)),
+        0.0,
+        source=f"{why}; their C2ST is not scored (--set max_leakage=1 scores the draws "
+        "sbi keeps inside the prior)",
+        exact=True,
+    )
+    return metrics
 
 
 def _reference_convergence(name: str, observed: dict, ctx: RunContext) -> dict[str, Metric]:
