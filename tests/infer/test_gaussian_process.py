@@ -1,4 +1,5 @@
-"""scikit-learn's GP posterior against dense linear algebra; jitter and its failure."""
+"""scikit-learn's GP posterior against dense linear algebra; jitter and its failure; the
+hyperparameter posterior against its closed form."""
 
 import numpy as np
 import pytest
@@ -9,7 +10,9 @@ from physml.infer.gaussian_process import (
     CholeskyError,
     dense_posterior,
     fit_gp,
+    hyperparameter_posterior,
     jittered_cholesky,
+    marginal_predict,
 )
 
 
@@ -48,3 +51,44 @@ def test_jitter_rescues_repeated_inputs_then_fails_clearly():
     assert np.allclose(chol @ chol.T, k, atol=1e-5)
     with pytest.raises(CholeskyError, match="not positive definite even with jitter"):
         jittered_cholesky(-np.eye(3))
+
+
+def _amplitude_only_gp(n: int = 20):
+    """A GP whose only free hyperparameter is the amplitude s of a fixed kernel
+    K = RBF + 1e-6 I: under the uniform prior in log s the posterior of s is exactly
+    inverse-gamma(n / 2, q / 2), q = y^T K^-1 y."""
+    rng = np.random.default_rng(5)
+    x = rng.random((n, 1))
+    y = np.sin(5 * x[:, 0]) * 1.7
+    unit = RBF(0.3, "fixed") + WhiteKernel(1e-6, "fixed")
+    kernel = ConstantKernel(1.0, (1e-6, 1e6)) * unit
+    gp = GaussianProcessRegressor(kernel, alpha=0.0, random_state=0).fit(x, y)
+    return gp, x, float(y @ np.linalg.solve(unit(x), y))
+
+
+def test_hyperparameter_posterior_is_the_exact_inverse_gamma():
+    n = 20
+    gp, _, q = _amplitude_only_gp(n)
+    post = hyperparameter_posterior(gp, n_walkers=16, n_steps=600, seed=1)
+    s = np.exp(post.theta[:, 0])
+    exact_mean, exact_var = q / (n - 2), (q / 2) ** 2 / ((n / 2 - 1) ** 2 * (n / 2 - 2))
+    error = np.sqrt(exact_var / post.effective_draws)
+    assert 0.2 < post.acceptance < 0.9
+    assert post.effective_draws > 200
+    assert abs(s.mean() - exact_mean) < 4 * error
+    assert abs(s.var() / exact_var - 1) < 0.25
+    short = [hyperparameter_posterior(gp, n_walkers=8, n_steps=20, seed=2) for _ in range(2)]
+    assert np.array_equal(short[0].theta, short[1].theta)  # seeded
+
+
+def test_marginal_predictive_components_scale_with_the_amplitude():
+    gp, _, _ = _amplitude_only_gp()
+    x_star = np.linspace(-0.2, 1.2, 9)[:, None]
+    theta = np.log([[0.5], [2.0], [8.0]])
+    means, stds = marginal_predict(gp, theta, x_star)
+    mean_ml = gp.predict(x_star)
+    # the noise scales with the amplitude: the mean does not depend on it, the std goes as
+    # sqrt(s)
+    assert np.abs(means - mean_ml).max() < 1e-6
+    assert np.allclose(stds[1] / stds[0], 2.0, rtol=1e-4)
+    assert np.allclose(stds[2] / stds[0], 4.0, rtol=1e-4)

@@ -16,16 +16,34 @@ repeated inputs, a vanishing noise) is retried with jitter added to the diagonal
 growing tenfold from 1e-10 times its mean to 1e-4; past that :class:`CholeskyError`
 says which matrix, its size and the largest jitter tried. :func:`fit_gp` does the same
 for scikit-learn through its ``alpha``.
+
+Type-II maximum likelihood fixes the hyperparameters at one point; with few runs that
+point is uncertain and the GP overconfident. :func:`hyperparameter_posterior` samples
+the log hyperparameters theta from p(theta | y) ~ p(y | theta) p(theta), with p(theta)
+uniform in theta over the kernel's bounds (log-uniform in the hyperparameters), by
+emcee's affine-invariant ensemble sampler (Foreman-Mackey et al., PASP 125, 306 (2013));
+:func:`marginal_predict` gives the GP's predictive at each draw, whose equal-weight
+mixture is the predictive with the hyperparameters integrated out.
 """
 
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 
-__all__ = ["JITTERS", "CholeskyError", "dense_posterior", "fit_gp", "jittered_cholesky"]
+__all__ = [
+    "JITTERS",
+    "CholeskyError",
+    "HyperparameterPosterior",
+    "dense_posterior",
+    "fit_gp",
+    "hyperparameter_posterior",
+    "jittered_cholesky",
+    "marginal_predict",
+]
 
 #: Relative jitters tried, in order, after a plain Cholesky fails.
 JITTERS = (1e-10, 1e-8, 1e-6, 1e-4)
@@ -92,3 +110,88 @@ def fit_gp(x: np.ndarray, y: np.ndarray, kernel: Any, *, n_restarts: int, seed: 
         f"the GP's kernel matrix ({len(x)} x {len(x)}) is not positive definite even with "
         f"alpha = {JITTERS[-1]:g} x var(y): {last}"
     )
+
+
+@dataclass
+class HyperparameterPosterior:
+    """Draws of the log hyperparameters (n_draws, d) in the order of ``kernel.theta``, the
+    sampler's mean acceptance fraction, the largest integrated autocorrelation time over
+    the d coordinates [steps], and the walkers and the steps each kept (before thinning)."""
+
+    theta: np.ndarray
+    acceptance: float
+    autocorrelation_time: float
+    n_walkers: int
+    n_steps: int
+
+    @property
+    def effective_draws(self) -> float:
+        """Walkers x kept steps / autocorrelation time: the effective sample size."""
+        return self.n_walkers * self.n_steps / max(self.autocorrelation_time, 1.0)
+
+
+def hyperparameter_posterior(
+    gp: Any, *, n_walkers: int = 16, n_steps: int = 400, seed: int = 0
+) -> HyperparameterPosterior:
+    """Sample p(theta | y) of a fitted scikit-learn GP (module docstring), theta its log
+    hyperparameters, prior uniform over ``gp.kernel_.bounds``. Walkers start in a small
+    ball around the marginal-likelihood optimum; the first half of the steps is discarded,
+    the rest thinned to every 5th. Judge the length by ``autocorrelation_time`` (emcee
+    asks for kept steps >= 50 of it; its own warning is silenced, the caller reports)."""
+    import logging
+
+    import emcee
+
+    theta0, bounds = gp.kernel_.theta, gp.kernel_.bounds
+    rng = np.random.default_rng(seed)
+
+    def log_prob(theta: np.ndarray) -> float:
+        if np.any(theta < bounds[:, 0]) or np.any(theta > bounds[:, 1]):
+            return -np.inf
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            value = gp.log_marginal_likelihood(theta)
+        return float(value) if np.isfinite(value) else -np.inf
+
+    start = theta0 + 1e-3 * rng.standard_normal((n_walkers, len(theta0)))
+    start = np.clip(start, bounds[:, 0], bounds[:, 1])
+    sampler = emcee.EnsembleSampler(n_walkers, len(theta0), log_prob)
+    sampler.random_state = np.random.RandomState(int(rng.integers(2**31))).get_state()
+    sampler.run_mcmc(start, n_steps, progress=False)
+    burn = n_steps // 2
+    emcee_log = logging.getLogger("emcee")
+    level, emcee_log.level = emcee_log.level, logging.ERROR
+    try:
+        tau = sampler.get_autocorr_time(discard=burn, quiet=True)
+    finally:
+        emcee_log.setLevel(level)
+    return HyperparameterPosterior(
+        theta=sampler.get_chain(discard=burn, thin=5, flat=True),
+        acceptance=float(np.mean(sampler.acceptance_fraction)),
+        autocorrelation_time=float(np.nanmax(tau)),
+        n_walkers=n_walkers,
+        n_steps=n_steps - burn,
+    )
+
+
+def marginal_predict(
+    gp: Any, theta: np.ndarray, x_star: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Predictive means and standard deviations (n_draws, m) of a fitted scikit-learn GP
+    refitted (not re-optimised) with each row of ``theta`` (n_draws, d), at ``x_star``
+    (m, d_x): the components of the hyperparameter-marginal predictive, an equal-weight
+    Gaussian mixture."""
+    from sklearn.base import clone
+
+    means, stds = [], []
+    for row in theta:
+        fixed = clone(gp).set_params(kernel=gp.kernel_.clone_with_theta(row), optimizer=None)
+        mean, std = fixed.fit(gp.X_train_, _targets(gp)).predict(x_star, return_std=True)
+        means.append(mean)
+        stds.append(std)
+    return np.array(means), np.array(stds)
+
+
+def _targets(gp: Any) -> np.ndarray:
+    """The training targets a fitted GP was given (it stores them normalised)."""
+    return gp.y_train_ * gp._y_train_std + gp._y_train_mean
