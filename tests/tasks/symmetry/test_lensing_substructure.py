@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
+import yaml
 
 from cli_refusals import assert_refused, set_args
 from physml.tasks import run
@@ -41,6 +42,26 @@ def test_group_cnn_end_to_end(tmp_path) -> None:
         assert m[f"substructure S/N ({name}, mean of 40 lenses)"].value > 10
     for plot in ("roc.png", "examples.png", "learning_curves.png"):
         assert (record.run_dir / "plots" / plot).stat().st_size > 0
+
+
+def test_group_resnet_end_to_end(tmp_path) -> None:
+    """The group ResNet (D8: exact on its D4 subgroup) through the task: invariant under
+    90-degree turns to rounding, the D8 literature anchor beside its AUCs, three members
+    each with its own seed (the spread between them reported)."""
+    overrides = {
+        **TINY,
+        "n_members": 3,
+        "train": {"max_epochs": 1, "batch_size": 30},
+        "model": {"group": "D8", "channels": [2, 2, 3]},
+    }
+    record = run("lensing-substructure", "gresnet", overrides=overrides, seed=0, out=tmp_path)
+    m = record.metrics
+    exact = m["rotation error (90 deg steps, exact)"]
+    assert exact.reference == 0.0 and exact.value < 1e-5
+    assert m["AUC (CDM subhalos)"].reference == 0.991
+    assert m["AUC (micro)"].std is not None and m["AUC (micro)"].std > 0
+    config = yaml.safe_load((record.run_dir / "config.yaml").read_text())["config"]
+    assert config["model"]["group_pool"] == "max" and config["model"]["blocks"] == 1
 
 
 def test_class_metrics_match_scikit_learn(rng) -> None:
@@ -106,6 +127,18 @@ def test_class_counts() -> None:
 )
 def test_refusals(args, says, tmp_path) -> None:
     assert_refused(set_args("lensing-substructure", args), says, tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("args", "says"),
+    [
+        (["model.channels=[4,4,4,4,4,4,4]"], "simulator.n_pixels=32 is not allowed"),
+        (["model.channels=[4]"], "model.channels"),
+        (["model.group_pool=sum"], "model.group_pool"),
+    ],
+)
+def test_group_resnet_refusals(args, says, tmp_path) -> None:
+    assert_refused([*set_args("lensing-substructure", args), "--method", "gresnet"], says, tmp_path)
 
 
 def test_patch_refusal(tmp_path) -> None:

@@ -10,7 +10,8 @@ the classes (docs/tasks/lensing-substructure.md). Quick images are 32 x 32 pixel
 0.2 arcsec, full ones 64 x 64 of 0.1 arcsec. The physics of a lens does not care how the
 camera is turned, so the class is invariant under rotations and reflections of the image.
 Methods: a ResNet-18-style CNN (no symmetry), a group-equivariant CNN (C4 / D4 exactly,
-C8 / D8 with interpolated 45-degree filter turns), a vision transformer and a
+C8 / D8 with interpolated 45-degree filter turns), a group-equivariant ResNet (the same
+groups, with group batch normalisation and residual blocks), a vision transformer and a
 LensFormer-style transformer that reads the image beside its SIS source-plane
 back-projection. All train with :func:`physml.train.fit` on the cross-entropy.
 
@@ -24,7 +25,7 @@ group CNN: exact) and under arbitrary, interpolated rotations.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -130,6 +131,20 @@ class GroupCNNSettings(BaseModel):
         return value
 
 
+class GroupResNetSettings(GroupCNNSettings):
+    """Group ResNet: lifting convolution, group batch normalisation (per channel, shared
+    over the group axis and the pixels), residual group-conv blocks after 2 x 2 poolings,
+    the max (or mean) over the group and the pixels."""
+
+    channels: Widths = Field(
+        [6, 6, 10, 15],
+        min_length=2,
+        description="lifting channels, then one stage of blocks per entry (per group element)",
+    )
+    blocks: Annotated[int, Field(ge=1, le=16)] = Field(1, description="residual blocks per stage")
+    group_pool: Literal["max", "mean"] = Field("max", description="pooling over the group axis")
+
+
 class ResNetSettings(BaseModel):
     """ResNet-18 layout (four stages of two basic blocks), widths w, 2w, 4w, 8w."""
 
@@ -197,6 +212,18 @@ class LensingSubstructure(Task):
                 },
             },
         ),
+        "gresnet": Method(
+            "gresnet",
+            "group-equivariant ResNet: group BatchNorm, residual group-conv blocks",
+            GroupResNetSettings,
+            presets={
+                "quick": _training(12),
+                "full": {
+                    **_PRESETS["full"],
+                    "model": {"group": "D8", "channels": [8, 8, 16, 24, 32]},
+                },
+            },
+        ),
         "resnet": Method(
             "resnet",
             "ResNet-18-style CNN (no symmetry built in)",
@@ -244,12 +271,12 @@ class LensingSubstructure(Task):
             )
         n, m = config.simulator.n_pixels, config.model
         method = self.method_of(config)
-        if method == "gcnn":
+        if method in ("gcnn", "gresnet"):
             factor = 2 ** (len(m.channels) - 1)
             if n % factor:
                 raise ConfigError(
                     f"simulator.n_pixels={n} is not allowed with model.channels={m.channels}: the "
-                    f"group CNN's 2x2 poolings need n_pixels divisible by {factor}, so that "
+                    f"group network's 2x2 poolings need n_pixels divisible by {factor}, so that "
                     "rotations map pooled blocks onto blocks"
                 )
         if method in ("vit", "lensformer") and n % m.patch:
@@ -338,6 +365,19 @@ def make_network(method: str, m: Any, sim: Any) -> Any:
         from physml.models.equivariant import GroupCNN
 
         return GroupCNN(1, tuple(m.channels), 3, m.group, m.kernel_size, m.group_kernel_size)
+    if method == "gresnet":
+        from physml.models.equivariant import GroupResNet
+
+        return GroupResNet(
+            1,
+            tuple(m.channels),
+            3,
+            m.group,
+            m.kernel_size,
+            m.group_kernel_size,
+            m.blocks,
+            m.group_pool,
+        )
     if method == "resnet":
         from physml.models.vision import ResNet
 

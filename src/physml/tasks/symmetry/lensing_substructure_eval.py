@@ -12,7 +12,8 @@ distance between its class probabilities on g.x and on x, 1/2 sum_c |p_c(g.x) - 
 (0: unchanged, 1: disjoint), averaged over ``n_rotation_images`` test images with its
 standard error over them. Exact rotations (multiples of 360/``exact_order`` degrees,
 ``torch.rot90``) change no pixel value, so an invariant network's error is rounding
-(reference 0 for the group CNN: its C4 / D4 subgroup acts exactly); rotations by
+(reference 0 for the group CNN and the group ResNet: their C4 / D4 subgroup acts
+exactly); rotations by
 random angles are bilinear interpolations of the image, which no network on a pixel grid
 can be exactly invariant under.
 
@@ -51,7 +52,9 @@ _DEEPLENSE = (
 LITERATURE = {
     "resnet": {"CDM subhalos": 0.963, "micro": 0.985},
     "gcnn": {"CDM subhalos": 0.991, "micro": 0.996},
+    "gresnet": {"CDM subhalos": 0.991, "micro": 0.996},
 }
+_GROUP_METHODS = ("gcnn", "gresnet")
 _SOURCES = {
     "CDM subhalos": _DEEPLENSE.format(what="CDM-subhalo class", resnet=0.963, d8=0.991),
     "micro": _DEEPLENSE.format(what="micro-averaged AUC", resnet=0.985, d8=0.996),
@@ -185,13 +188,13 @@ def evaluate(
     exact_source = (
         "exact: rotations by multiples of 90 degrees map the pixel grid onto itself and the "
         f"{config.model.group} network is invariant under them (its C4 / D4 subgroup)"
-        if method == "gcnn"
+        if method in _GROUP_METHODS
         else "no symmetry built in: the network learns whatever invariance it has"
     )
     if "exact" in errors:
         e = mean_with_error(errors["exact"])
         metrics[f"rotation error ({360 // config.exact_order} deg steps, exact)"] = Metric(
-            e.value, 0.0 if method == "gcnn" else None, "", exact_source, error=e.error
+            e.value, 0.0 if method in _GROUP_METHODS else None, "", exact_source, error=e.error
         )
     e = mean_with_error(errors["interpolated"])
     metrics[f"rotation error ({config.n_angles} random angles, interpolated)"] = Metric(
