@@ -47,6 +47,22 @@ def test_gp_correction_and_bma(tmp_path) -> None:
     assert np.isfinite(m["rms BMA"].gap_error)
 
 
+def test_marginal_hyperparameters_keep_the_weights_and_nearly_the_means(tmp_path) -> None:
+    base = {"models": ["WS32010"], "model": {"weights": "evidence"}}
+    ml = run("nuclear-masses", overrides=base, seed=0, out=tmp_path / "ml").metrics
+    marginal = {
+        **base,
+        "model": {"weights": "evidence", "hyperparameters": "marginal", "n_steps": 40},
+    }
+    mc = run("nuclear-masses", overrides=marginal, seed=0, out=tmp_path / "mc").metrics
+    # the mixture mean over hyperparameter draws stays near the optimum's prediction, and
+    # its spread over the draws can only add to the predictive variance
+    rms_ml, rms_mc = ml["rms WS32010+GP"], mc["rms WS32010+GP"]
+    assert abs(rms_mc.value - rms_ml.value) < 0.05 * rms_ml.value
+    assert mc["log evidence WS32010"].value == ml["log evidence WS32010"].value
+    assert mc["coverage 2 sigma BMA"].value >= ml["coverage 2 sigma BMA"].value - 0.05
+
+
 def test_stacking_weights_maximise_the_mixture_density() -> None:
     # each model alone explains half the points: the optimal mixture is 1/2, 1/2
     p = np.array([[1.0, 1.0, 1e-9, 1e-9], [1e-9, 1e-9, 1.0, 1.0]])

@@ -35,7 +35,6 @@ tables (:mod:`physml.data.loaders.mass_tables`); nothing is downloaded.
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Literal
 
 import numpy as np
@@ -93,6 +92,12 @@ class GPSettings(BaseModel):
     weights: Literal["predictive", "stacking", "evidence"] = Field(
         "predictive", description="BMA weights: held-out predictive density, stacking, evidence"
     )
+    hyperparameters: Literal["ml", "marginal"] = Field(
+        "ml",
+        description="test predictions at the marginal-likelihood optimum (ml) or with the "
+        "GP hyperparameters integrated out by MCMC (marginal; the weights stay those of ml)",
+    )
+    n_steps: int = Field(300, ge=20, le=100_000, description="MCMC steps per walker (marginal)")
 
 
 def separation_energies(table: dict[tuple[int, int], float]) -> dict[tuple[int, int], float]:
@@ -241,10 +246,12 @@ def _fit_residual_gp(
     data: dict, k: int, config: Any, ctx: RunContext, joint: bool = False
 ) -> dict[str, Any]:
     """A GP on model k's training residuals; its test mean, std (and with ``joint`` the
-    covariance, noise included) and log evidence."""
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.gaussian_process import GaussianProcessRegressor
+    covariance, noise included), log evidence, and the components (S, n) of its predictive
+    mixture: S = 1 at the optimum, or hyperparameter draws with ``hyperparameters=marginal``
+    (not for ``joint``, the held-out fits of the weights)."""
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
+
+    from physml.infer.gaussian_process import fit_gp
 
     residual = data["y_train"] - data["model_train"][k]
     offset = float(residual.mean())
@@ -252,24 +259,45 @@ def _fit_residual_gp(
         0.05, (1e-6, 10.0)
     )
     state = int(seed_sequence(ctx.seed, Stream.GP_RESTARTS, 1, k).generate_state(1)[0])
-    gp = GaussianProcessRegressor(
-        kernel, n_restarts_optimizer=config.model.n_restarts, random_state=state % 2**31
+    gp = fit_gp(
+        data["train"], residual - offset, kernel, n_restarts=config.model.n_restarts, seed=state
     )
-    with warnings.catch_warnings():  # a length scale at its bound: the kernel says so
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        gp.fit(data["train"], residual - offset)
+    shift = data["model_test"][k] + offset
     if joint:
         mean, cov = gp.predict(data["test"], return_cov=True)
         std = np.sqrt(np.diag(cov))
     else:
         (mean, std), cov = gp.predict(data["test"], return_std=True), None
+    means, stds = mean[None], std[None]
+    if config.model.hyperparameters == "marginal" and not joint:
+        means, stds = _marginal(gp, data["test"], config, state, ctx, config.models[k])
     return {
-        "mean": data["model_test"][k] + offset + mean,
+        "mean": shift + means.mean(0),
         "std": std,
         "cov": cov,
+        "means": shift + means,
+        "stds": stds,
         "log_evidence": float(gp.log_marginal_likelihood_value_),
         "kernel": str(gp.kernel_),
     }
+
+
+def _marginal(gp, x_test, config: Any, seed: int, ctx: RunContext, name: str):
+    """Components (S, n) of the hyperparameter-marginal predictive of one residual GP."""
+    from physml.infer.gaussian_process import hyperparameter_posterior, marginal_predict
+
+    post = hyperparameter_posterior(gp, n_steps=config.model.n_steps, seed=seed)
+    ctx.log(
+        f"{name}: hyperparameter posterior, acceptance {post.acceptance:.2f}, "
+        f"autocorrelation time {post.autocorrelation_time:.1f} steps, "
+        f"{post.effective_draws:.0f} effective draws"
+    )
+    if post.effective_draws < 100:
+        ctx.log(
+            f"warning: {name}: only {post.effective_draws:.0f} effective hyperparameter draws "
+            "(fewer than 100): raise model.n_steps"
+        )
+    return marginal_predict(gp, post.theta, x_test)
 
 
 def _metrics(data: dict, fits: list, weights: np.ndarray, config: Any, ctx: RunContext):
@@ -278,15 +306,21 @@ def _metrics(data: dict, fits: list, weights: np.ndarray, config: Any, ctx: RunC
 
     y = data["y_test"]
     k = len(fits)
-    means, stds = np.stack([f["mean"] for f in fits]), np.stack([f["std"] for f in fits])
+    means, stds = (
+        np.concatenate([f["means"] for f in fits]),
+        np.concatenate([f["stds"] for f in fits]),
+    )
+    per_model = np.array([len(f["means"]) for f in fits])
     averages = {"BMA": weights, "average": np.full(k, 1.0 / k)}
     predictors = {}
-    for name, w in averages.items():
-        pit, _, mean, _ = gaussian_mixture_scores(means, stds, y, w)
+    for name, w in averages.items():  # each model's components share its weight
+        pit, _, mean, _ = gaussian_mixture_scores(
+            means, stds, y, np.repeat(w / per_model, per_model)
+        )
         predictors[name] = (mean, pit)
-    for j in range(k):
-        pit = gaussian_mixture_scores(means[j : j + 1], stds[j : j + 1], y)[0]
-        predictors[f"{config.models[j]}+GP"] = (means[j], pit)
+    for j, fit in enumerate(fits):
+        pit = gaussian_mixture_scores(fit["means"], fit["stds"], y)[0]
+        predictors[f"{config.models[j]}+GP"] = (fit["mean"], pit)
     plain = data["model_test"]
     columns = [(y - plain[j]) ** 2 for j in range(k)] + [(y - plain.mean(0)) ** 2]
     names = [f"{m} alone" for m in config.models] + ["average alone"]
