@@ -1,14 +1,22 @@
 r"""Fields and their first and second coordinate derivatives at many points, by ``torch.func``.
 
 :func:`field_derivatives` evaluates a network u: R^d -> R^m at N points together with its
-Jacobian du/dz (N, m, d) and Hessian d^2u/dz^2 (N, m, d, d), all in one vectorised pass:
-``jacfwd(jacrev(u))`` per point with the value and Jacobian carried along as auxiliary
-outputs (so nothing is evaluated twice), ``vmap`` over the points. The network's
-parameters are closed over, so ordinary autograd takes the loss gradient through all of
-it. :func:`nested_autograd_derivatives` is the plain way (``torch.autograd.grad`` on the
+Jacobian du/dz (N, m, d) and Hessian d^2u/dz^2 (N, m, d, d), all in one vectorised pass
+(``vmap`` over the points) with the value and Jacobian carried along as auxiliary outputs
+(so nothing is evaluated twice). A scalar field (m = 1, e.g. Burgers, Poisson) is
+differentiated reverse-over-reverse (``vjp`` of the per-point ``vjp``); a vector field
+(m > 1) by ``jacfwd(jacrev(u))``, forward-over-reverse. The reason (measured, ``physml
+bench pinn``): for m = 1 the forward-mode pass carries a tangent through every operation
+of both the forward and the backward pass (twice the matrix products of reverse-over-
+reverse), and several of its rules are decompositions rather than fused kernels, so the
+Burgers residual with its parameter gradient ran at 0.5-0.6 of nested autograd's rate on
+the CPU; reverse-over-reverse takes the same graph as nested autograd, one more backward
+pass for the column. For m > 1, reverse mode needs a pullback per field and per
+coordinate, and forward-over-reverse stays the faster. The network's parameters are
+closed over, so ordinary autograd takes the loss gradient through all of it.
+:func:`nested_autograd_derivatives` is the plain way (``torch.autograd.grad`` on the
 batch, once per coordinate and again for each second derivative): the baseline of
-``physml bench pinn``, the independent check of the ``torch.func`` path, and the faster
-of the two on the CPU where only one Hessian column is needed (Burgers).
+``physml bench pinn`` and the independent check of the ``torch.func`` path.
 
 Example:
     >>> import torch
@@ -23,7 +31,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import torch
-from torch.func import jacfwd, jacrev, jvp, vmap
+from torch.func import jacfwd, jacrev, jvp, vjp, vmap
 
 __all__ = ["field_derivatives", "nested_autograd_derivatives"]
 
@@ -36,8 +44,7 @@ def field_derivatives(
     """u, du/dz and (if ``second``) d^2u/dz^2 of ``field`` at ``points``.
 
     ``second`` may be a coordinate index a: then only the Hessian's column
-    d(du/dz_b)/dz_a is formed (one forward-mode pass instead of d), e.g. u_xx and u_tx
-    for Burgers.
+    d(du/dz_b)/dz_a is formed (one pass instead of d), e.g. u_xx and u_tx for Burgers.
 
     Parameters
     ----------
@@ -56,13 +63,18 @@ def field_derivatives(
         u = field(z[None])[0]
         return u, u
 
+    if second is False:
+        jac, u = vmap(jacrev(value, has_aux=True))(points)
+        return u, jac, None
+    with torch.no_grad():
+        scalar = field(points[:1]).shape[-1] == 1  # one point: which way is faster
+    if scalar:
+        return _reverse_over_reverse(value, points, second)
+
     def jacobian(z: torch.Tensor) -> tuple[torch.Tensor, tuple[torch.Tensor, torch.Tensor]]:
         jac, u = jacrev(value, has_aux=True)(z)
         return jac, (jac, u)
 
-    if second is False:
-        jac, u = vmap(jacrev(value, has_aux=True))(points)
-        return u, jac, None
     if second is not True:
         tangent = torch.zeros(points.shape[1], dtype=points.dtype, device=points.device)
         tangent[second] = 1.0
@@ -75,6 +87,31 @@ def field_derivatives(
         return u, jac, d_jac
     hess, (jac, u) = vmap(jacfwd(jacobian, has_aux=True))(points)
     return u, jac, hess
+
+
+def _pullback_rows(fn, z: torch.Tensor):
+    """The Jacobian (k, d) of ``fn``: z (d,) -> (out (k,), aux) by one ``vjp`` and a
+    pullback per output (no vmap over the basis: k is 1 or d here), and ``aux``."""
+    out, pullback, aux = vjp(fn, z, has_aux=True)
+    basis = torch.eye(out.shape[0], dtype=out.dtype, device=out.device)
+    return torch.stack([pullback(row)[0] for row in basis]), aux
+
+
+def _reverse_over_reverse(value, points: torch.Tensor, second: bool | int):
+    """u, du/dz and the Hessian (or its column ``second``) of a scalar field by ``vjp`` of
+    the per-point ``vjp``, vmapped over the points."""
+
+    def jacobian(z: torch.Tensor):
+        jac, u = _pullback_rows(value, z)  # (1, d)
+        wanted = jac[0] if second is True else jac[:, second]
+        return wanted, (jac, u)
+
+    def derivatives(z: torch.Tensor):
+        rows, (jac, u) = _pullback_rows(jacobian, z)  # (d, d) or (1, d)
+        return (rows[None] if second is True else rows), jac, u
+
+    second_derivs, jac, u = vmap(derivatives)(points)
+    return u, jac, second_derivs
 
 
 def nested_autograd_derivatives(
