@@ -161,3 +161,22 @@ def test_sequential_methods_fit_per_observation(tmp_path, monkeypatch, method: s
     assert record.metrics["mass outside prior gaussian-linear 200"].value >= 0.0
     assert not [name for name in record.metrics if "SBC" in name or "TARP" in name]
     assert "round 2" in (record.run_dir / "log.csv").read_text()
+
+
+def test_npe_sbibm_is_npe_with_sbibm_settings(tmp_path, monkeypatch) -> None:
+    """``npe-sbibm`` defaults to sbibm's NPE (NSF, batches of 10 000) and fits exactly
+    what ``npe`` fits with those two settings set by hand: the same SBC and TARP."""
+    from physml.tasks.registry import TASKS
+
+    monkeypatch.setattr("physml.metrics.posterior.c2st", lambda a, b, seed, classifier: 0.75)
+    model = TASKS["sbi-benchmark"].config_model("npe-sbibm")().model
+    assert (model.estimator, model.batch_size, model.num_transforms) == ("nsf", 10_000, 5)
+    overrides = dict(TINY)
+    sbibm = run("sbi-benchmark", "npe-sbibm", overrides=overrides, seed=0, out=tmp_path)
+    overrides["model"] = {**TINY["model"], "estimator": "nsf", "batch_size": 10_000}
+    by_hand = run("sbi-benchmark", "npe", overrides=overrides, seed=0, out=tmp_path)
+    overrides["model"] = TINY["model"]
+    maf = run("sbi-benchmark", "npe", overrides=overrides, seed=0, out=tmp_path)
+    names = [f"{kind} gaussian-linear 200" for kind in ("SBC rank KS", "TARP KS")]
+    figures = [[record.metrics[name].value for name in names] for record in (sbibm, by_hand, maf)]
+    assert figures[0] == figures[1] and figures[0] != figures[2]  # MAF, batch 200: another fit

@@ -4,7 +4,8 @@ The problems (Lueckmann et al., AISTATS 2021; :mod:`physml.sim.inference.benchma
 ``gaussian-linear`` (10-D, analytic posterior), ``two-moons`` and ``gaussian-mixture``
 (exact posterior draws by construction), ``slcp`` (Metropolis on the exact likelihood,
 R-hat reported). For each problem and each simulation budget one amortised estimator is
-trained through sbi (:mod:`physml.infer.simulation_based`) and judged on ``n_observations``
+trained through sbi (:mod:`physml.infer.simulation_based`; ``npe-sbibm`` is NPE with
+sbibm's settings, a spline flow trained full batch) and judged on ``n_observations``
 observations drawn from the prior predictive:
 
 * C2ST (:func:`physml.metrics.posterior.c2st`, ``c2st_samples`` reference and as many
@@ -35,6 +36,7 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 from physml.metrics import Metric
 from physml.tasks.base import Reference, RunContext, Task
 from physml.tasks.inference.sbi_methods import (
+    AMORTISED,
     SEQUENTIAL,
     calibration_metrics,
     fit_options,
@@ -100,7 +102,7 @@ class SbiBenchmark(Task):
     summary = "NPE / NLE / NRE (sbi) on the sbibm problems, C2ST to reference posteriors"
     reference = Reference("C2ST", 0.5, "", "reference posterior: indistinguishable samples")
     settings = SbiBenchmarkSettings
-    methods = sbi_methods(sequential=True)
+    methods = sbi_methods(sequential=True, sbibm=True)
     default_method = "npe"
     presets = {
         "quick": {},
@@ -173,8 +175,10 @@ def _fit_and_judge(
     x = problem.simulate(theta, seed=rng)
     log.label = label
     prior = torch_prior(problem.prior_kind, problem.low, problem.high, problem.dim_theta)
+    options = fit_options(config.model)
+    sbi_method = AMORTISED.get(method, method)
     fitted = fit_posterior(
-        method, prior, theta, x, seed=seed, log=log, device=ctx.device, **fit_options(config.model)
+        sbi_method, prior, theta, x, seed=seed, log=log, device=ctx.device, **options
     )
     metrics = _judge(fitted, problem, observed, config, label, budget, seed)
     if _leaking(metrics, label, ctx):
