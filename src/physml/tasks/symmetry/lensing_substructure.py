@@ -191,7 +191,10 @@ _PRESETS = {"quick": _training(12), "full": _training(40)}
 
 class LensingSubstructure(Task):
     name = "lensing-substructure"
-    summary = "CDM subhalos vs vortices vs none in lens images: group CNN, ResNet, ViT, LensFormer"
+    summary = (
+        "CDM subhalos vs vortices vs none in lens images: group ResNet, group CNN, ResNet, ViT, "
+        "LensFormer"
+    )
     reference = Reference(
         "AUC, CDM-subhalo class (literature)",
         0.991,
