@@ -9,7 +9,11 @@ import yaml
 
 from cli_refusals import assert_refused, set_args
 from physml.tasks import run
-from physml.tasks.symmetry.lensing_substructure import _counts
+from physml.tasks.symmetry.lensing_substructure import (
+    _counts,
+    _cross_entropy,
+    _d4_augmented_cross_entropy,
+)
 from physml.tasks.symmetry.lensing_substructure_eval import class_metrics, substructure_snr
 
 pytestmark = pytest.mark.usefixtures("one_torch_thread")
@@ -62,6 +66,29 @@ def test_group_resnet_end_to_end(tmp_path) -> None:
     assert m["AUC (micro)"].std is not None and m["AUC (micro)"].std > 0
     config = yaml.safe_load((record.run_dir / "config.yaml").read_text())["config"]
     assert config["model"]["group_pool"] == "max" and config["model"]["blocks"] == 1
+
+
+def test_d4_augmentation_is_invisible_to_an_invariant_network() -> None:
+    import torch
+
+    from physml.models.equivariant import GroupCNN
+    from physml.models.vision import ResNet
+
+    torch.manual_seed(0)
+    x, y = torch.randn(16, 1, 16, 16), torch.randint(3, (16,))
+    invariant = GroupCNN(channels=(2, 3), group="D4").train()
+    torch.manual_seed(1)
+    augmented = _d4_augmented_cross_entropy(invariant, (x, y))
+    # a D4-invariant network sees the same images: the loss changes by rounding only
+    assert float(abs(augmented - _cross_entropy(invariant, (x, y)))) < 1e-5
+    plain = ResNet(1, 3, width=2).eval()  # eval: no augmentation, the plain loss
+    assert float(_d4_augmented_cross_entropy(plain, (x, y))) == float(_cross_entropy(plain, (x, y)))
+    plain.train()
+    torch.manual_seed(1)
+    turned = _d4_augmented_cross_entropy(plain, (x, y))
+    torch.manual_seed(1)
+    assert float(turned) == float(_d4_augmented_cross_entropy(plain, (x, y)))  # seeded
+    assert float(abs(turned - _cross_entropy(plain, (x, y)))) > 1e-4  # not invariant
 
 
 def test_class_metrics_match_scikit_learn(rng) -> None:

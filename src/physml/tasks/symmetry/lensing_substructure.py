@@ -153,6 +153,11 @@ class ResNetSettings(BaseModel):
     blocks: list[Annotated[int, Field(ge=1, le=16)]] = Field(
         [2, 2, 2, 2], min_length=1, max_length=8, description="basic blocks per stage"
     )
+    augment: Literal["none", "D4"] = Field(
+        "none",
+        description="D4: each training image turned by a random multiple of 90 degrees "
+        "and reflected at random (the symmetry taught by data instead of built in)",
+    )
 
 
 class ViTSettings(BaseModel):
@@ -410,6 +415,25 @@ def _cross_entropy(model: Any, batch: Any) -> Any:
     return F.cross_entropy(model(x), y)
 
 
+def _d4_augmented_cross_entropy(model: Any, batch: Any) -> Any:
+    """Cross entropy on training images each mapped by a random element of D4 (exact
+    90-degree turns and reflections of the pixel grid); validation images unchanged. The
+    elements come from torch's global generator, which :func:`physml.train.fit` seeds."""
+    import torch
+
+    from physml.models.equivariant.group_conv import act
+
+    x, y = batch
+    if model.training:
+        element = torch.randint(8, (len(x),), device=x.device)
+        turned = x.clone()
+        for e in range(8):
+            pick = element == e
+            turned[pick] = act((e // 4, e % 4), x[pick])
+        x = turned
+    return _cross_entropy(model, (x, y))
+
+
 def _fit_members(config: Any, method: str, data: list[dict], ctx: RunContext):
     """``config.n_members`` networks fitted with :func:`physml.train.fit`, each initialised
     from its own seed; and the per-epoch log of all members."""
@@ -440,9 +464,10 @@ def _fit_members(config: Any, method: str, data: list[dict], ctx: RunContext):
                 )
                 bar.advance()
 
+            augment = getattr(config.model, "augment", "none") == "D4"
             result = fit(
                 model,
-                _cross_entropy,
+                _d4_augmented_cross_entropy if augment else _cross_entropy,
                 train,
                 val,
                 settings=config.train,
