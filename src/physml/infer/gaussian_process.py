@@ -29,6 +29,7 @@ mixture is the predictive with the hyperparameters integrated out.
 from __future__ import annotations
 
 import warnings
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +44,12 @@ __all__ = [
     "hyperparameter_posterior",
     "jittered_cholesky",
     "marginal_predict",
+    "marginal_predictive",
 ]
+
+#: Fewer effective hyperparameter draws than this get a warning from
+#: :func:`marginal_predictive`.
+MIN_EFFECTIVE_DRAWS = 100
 
 #: Relative jitters tried, in order, after a plain Cholesky fails.
 JITTERS = (1e-10, 1e-8, 1e-6, 1e-4)
@@ -183,13 +189,42 @@ def marginal_predict(
     Gaussian mixture."""
     from sklearn.base import clone
 
+    targets = _targets(gp)
     means, stds = [], []
     for row in theta:
         fixed = clone(gp).set_params(kernel=gp.kernel_.clone_with_theta(row), optimizer=None)
-        mean, std = fixed.fit(gp.X_train_, _targets(gp)).predict(x_star, return_std=True)
+        mean, std = fixed.fit(gp.X_train_, targets).predict(x_star, return_std=True)
         means.append(mean)
         stds.append(std)
     return np.array(means), np.array(stds)
+
+
+def marginal_predictive(
+    gp: Any,
+    x_star: np.ndarray,
+    *,
+    n_steps: int,
+    seed: int,
+    label: str,
+    log: Callable[[str], None],
+) -> tuple[np.ndarray, np.ndarray]:
+    """The components (n_draws, m) of ``gp``'s hyperparameter-marginal predictive at
+    ``x_star``: :func:`hyperparameter_posterior` then :func:`marginal_predict`; the
+    sampler's acceptance, autocorrelation time and effective draws go to ``log`` under
+    ``label``, with a warning below :data:`MIN_EFFECTIVE_DRAWS` effective draws."""
+    post = hyperparameter_posterior(gp, n_steps=n_steps, seed=seed)
+    log(
+        f"{label}: hyperparameter posterior, acceptance {post.acceptance:.2f}, "
+        f"autocorrelation time {post.autocorrelation_time:.1f} steps, "
+        f"{post.effective_draws:.0f} effective draws"
+    )
+    if post.effective_draws < MIN_EFFECTIVE_DRAWS:
+        log(
+            f"warning: {label}: only {post.effective_draws:.0f} effective hyperparameter draws "
+            f"(fewer than {MIN_EFFECTIVE_DRAWS}): raise model.n_steps before trusting the "
+            "marginal predictive"
+        )
+    return marginal_predict(gp, post.theta, x_star)
 
 
 def _targets(gp: Any) -> np.ndarray:

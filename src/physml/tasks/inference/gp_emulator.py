@@ -162,28 +162,17 @@ def _design(design: str, repeat: int, simulate, heldout_u, heldout, config, ctx)
     mean, std = gp.predict(heldout_u, return_std=True)
     run = {"gp": gp, "u": u, "y": y, "rms": rms, "mean": mean, "std": std, "truth": heldout}
     if design == "active" and config.model.hyperparameters == "marginal":
-        run |= _marginal(gp, heldout_u, config, seed, ctx, repeat)
-    return run
+        from physml.infer.gaussian_process import marginal_predictive
 
-
-def _marginal(gp, heldout_u: np.ndarray, config: Any, seed: int, ctx, repeat: int) -> dict:
-    """The hyperparameter-marginal predictive of one final emulator at the held-out runs:
-    mixture components (draws, n) and the sampler's diagnostics."""
-    from physml.infer.gaussian_process import hyperparameter_posterior, marginal_predict
-
-    post = hyperparameter_posterior(gp, n_steps=config.model.n_steps, seed=seed)
-    means, stds = marginal_predict(gp, post.theta, heldout_u)
-    ctx.log(
-        f"hyperparameter posterior (active, repeat {repeat}): acceptance "
-        f"{post.acceptance:.2f}, autocorrelation time {post.autocorrelation_time:.1f} steps, "
-        f"{post.effective_draws:.0f} effective draws"
-    )
-    if post.effective_draws < 100:
-        ctx.log(
-            f"warning: only {post.effective_draws:.0f} effective hyperparameter draws "
-            "(fewer than 100): raise model.n_steps before trusting the marginal coverage"
+        run["means"], run["stds"] = marginal_predictive(
+            gp,
+            heldout_u,
+            n_steps=config.model.n_steps,
+            seed=seed,
+            label=f"active design, repeat {repeat}",
+            log=ctx.log,
         )
-    return {"means": means, "stds": stds, "ess": post.effective_draws}
+    return run
 
 
 def dense_check(gp: Any, u: np.ndarray, x_star: np.ndarray) -> tuple[float, float]:
@@ -242,23 +231,17 @@ def _coverages(active: list[dict], config: Any) -> dict[str, Metric]:
     from physml.metrics import mean_with_error
     from physml.metrics.calibration import central_coverage, gaussian_mixture_scores
 
-    kinds = {"ml": [stats.norm.cdf((r["truth"] - r["mean"]) / r["std"]) for r in active]}
+    at_optimum = [stats.norm.cdf((r["truth"] - r["mean"]) / r["std"]) for r in active]
+    optimum = "hyperparameters at the marginal-likelihood optimum"
+    kinds = [("", optimum, at_optimum)]  # (name suffix, what, PITs per repeat)
     if "means" in active[0]:
-        kinds["marginal"] = [
-            gaussian_mixture_scores(r["means"], r["stds"], r["truth"])[0] for r in active
-        ]
+        marginal = [gaussian_mixture_scores(r["means"], r["stds"], r["truth"])[0] for r in active]
+        kinds = [(" (ml)", optimum, at_optimum), ("", "hyperparameters integrated out", marginal)]
     metrics = {}
-    for kind, pits in kinds.items():
+    for suffix, what, pits in kinds:
         for level in (0.68, 0.95):
             cov = mean_with_error([central_coverage(p, level).mean() for p in pits])
-            what = {
-                "marginal": "hyperparameters integrated out",
-                "ml": "hyperparameters at the marginal-likelihood optimum",
-            }[kind]
-            name = f"coverage {round(100 * level)}%" + (
-                " (ml)" if len(kinds) > 1 and kind == "ml" else ""
-            )
-            metrics[name] = Metric(
+            metrics[f"coverage {round(100 * level)}%{suffix}"] = Metric(
                 cov.value,
                 level,
                 "",

@@ -251,7 +251,7 @@ def _fit_residual_gp(
     (not for ``joint``, the held-out fits of the weights)."""
     from sklearn.gaussian_process.kernels import RBF, ConstantKernel, WhiteKernel
 
-    from physml.infer.gaussian_process import fit_gp
+    from physml.infer.gaussian_process import fit_gp, marginal_predictive
 
     residual = data["y_train"] - data["model_train"][k]
     offset = float(residual.mean())
@@ -270,7 +270,14 @@ def _fit_residual_gp(
         (mean, std), cov = gp.predict(data["test"], return_std=True), None
     means, stds = mean[None], std[None]
     if config.model.hyperparameters == "marginal" and not joint:
-        means, stds = _marginal(gp, data["test"], config, state, ctx, config.models[k])
+        means, stds = marginal_predictive(
+            gp,
+            data["test"],
+            n_steps=config.model.n_steps,
+            seed=state,
+            label=config.models[k],
+            log=ctx.log,
+        )
     return {
         "mean": shift + means.mean(0),
         "std": std,
@@ -280,24 +287,6 @@ def _fit_residual_gp(
         "log_evidence": float(gp.log_marginal_likelihood_value_),
         "kernel": str(gp.kernel_),
     }
-
-
-def _marginal(gp, x_test, config: Any, seed: int, ctx: RunContext, name: str):
-    """Components (S, n) of the hyperparameter-marginal predictive of one residual GP."""
-    from physml.infer.gaussian_process import hyperparameter_posterior, marginal_predict
-
-    post = hyperparameter_posterior(gp, n_steps=config.model.n_steps, seed=seed)
-    ctx.log(
-        f"{name}: hyperparameter posterior, acceptance {post.acceptance:.2f}, "
-        f"autocorrelation time {post.autocorrelation_time:.1f} steps, "
-        f"{post.effective_draws:.0f} effective draws"
-    )
-    if post.effective_draws < 100:
-        ctx.log(
-            f"warning: {name}: only {post.effective_draws:.0f} effective hyperparameter draws "
-            "(fewer than 100): raise model.n_steps"
-        )
-    return marginal_predict(gp, post.theta, x_test)
 
 
 def _metrics(data: dict, fits: list, weights: np.ndarray, config: Any, ctx: RunContext):
