@@ -277,9 +277,11 @@ class LensingSubstructure(Task):
                 f"exact_order={config.exact_order} is not allowed: 1, 2 or 4 (only rotations by "
                 "multiples of 90 degrees map the square pixel grid onto itself)"
             )
+        from physml.tasks.symmetry.lensing_substructure_eval import GROUP_METHODS
+
         n, m = config.simulator.n_pixels, config.model
         method = self.method_of(config)
-        if method in ("gcnn", "gresnet"):
+        if method in GROUP_METHODS:
             factor = 2 ** (len(m.channels) - 1)
             if n % factor:
                 raise ConfigError(
@@ -421,15 +423,16 @@ def _d4_augmented_cross_entropy(model: Any, batch: Any) -> Any:
     elements come from torch's global generator, which :func:`physml.train.fit` seeds."""
     import torch
 
-    from physml.models.equivariant.group_conv import act
+    from physml.models.equivariant.group_conv import act, planar_group
 
     x, y = batch
     if model.training:
-        element = torch.randint(8, (len(x),), device=x.device)
+        elements = planar_group("D4")[0]
+        element = torch.randint(len(elements), (len(x),), device=x.device)
         turned = x.clone()
-        for e in range(8):
+        for e, g in enumerate(elements):
             pick = element == e
-            turned[pick] = act((e // 4, e % 4), x[pick])
+            turned[pick] = act(g, x[pick])
         x = turned
     return _cross_entropy(model, (x, y))
 
@@ -464,7 +467,7 @@ def _fit_members(config: Any, method: str, data: list[dict], ctx: RunContext):
                 )
                 bar.advance()
 
-            augment = getattr(config.model, "augment", "none") == "D4"
+            augment = method == "resnet" and config.model.augment == "D4"
             result = fit(
                 model,
                 _d4_augmented_cross_entropy if augment else _cross_entropy,

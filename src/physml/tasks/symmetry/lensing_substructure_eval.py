@@ -36,6 +36,7 @@ from physml.tasks.base import RunContext
 from physml.tasks.seeds import N_RESAMPLES, Stream, bootstrap_seed, generator
 
 __all__ = [
+    "GROUP_METHODS",
     "LITERATURE",
     "class_metrics",
     "evaluate",
@@ -54,7 +55,8 @@ LITERATURE = {
     "gcnn": {"CDM subhalos": 0.991, "micro": 0.996},
     "gresnet": {"CDM subhalos": 0.991, "micro": 0.996},
 }
-_GROUP_METHODS = ("gcnn", "gresnet")
+GROUP_METHODS = ("gcnn", "gresnet")
+"""The methods whose networks are exactly invariant under the C4 / D4 (sub)group."""
 _SOURCES = {
     "CDM subhalos": _DEEPLENSE.format(what="CDM-subhalo class", resnet=0.963, d8=0.991),
     "micro": _DEEPLENSE.format(what="micro-averaged AUC", resnet=0.985, d8=0.996),
@@ -188,13 +190,13 @@ def evaluate(
     exact_source = (
         "exact: rotations by multiples of 90 degrees map the pixel grid onto itself and the "
         f"{config.model.group} network is invariant under them (its C4 / D4 subgroup)"
-        if method in _GROUP_METHODS
+        if method in GROUP_METHODS
         else "no symmetry built in: the network learns whatever invariance it has"
     )
     if "exact" in errors:
         e = mean_with_error(errors["exact"])
         metrics[f"rotation error ({360 // config.exact_order} deg steps, exact)"] = Metric(
-            e.value, 0.0 if method in _GROUP_METHODS else None, "", exact_source, error=e.error
+            e.value, 0.0 if method in GROUP_METHODS else None, "", exact_source, error=e.error
         )
     e = mean_with_error(errors["interpolated"])
     metrics[f"rotation error ({config.n_angles} random angles, interpolated)"] = Metric(
