@@ -19,9 +19,10 @@ Rows:
 - the final relative L2 of both, and each whole run's CPU and wall seconds.
 - residual evaluation rate: points per second of the Burgers residual with its
   parameter gradient (what one optimiser step costs) by physml's ``torch.func`` path
-  (:func:`~physml.infer.pinn.derivatives.field_derivatives`, u_xx by one forward-mode
-  pass of the vmap'd Jacobian) against nested ``torch.autograd.grad`` on the batch (one
-  Hessian column too: the gradient of u_x), on the same 8 x 20 network and points; the
+  (:func:`~physml.infer.pinn.derivatives.field_derivatives`: for this scalar field u_xx
+  by reverse-over-reverse, a ``vjp`` of the per-point ``vjp``, vmapped) against nested
+  ``torch.autograd.grad`` on the batch (one Hessian column too: the gradient of u_x), on
+  the same 8 x 20 network and points; the
   two residuals are checked equal (to 1e-12) before timing.
 
 Run with ``physml bench pinn`` (``--quick``: the quick recipe, DeepXDE capped at 300 s;
