@@ -22,8 +22,8 @@ Rows:
   (:func:`~physml.infer.pinn.derivatives.field_derivatives`: for this scalar field u_xx
   by reverse-over-reverse, a ``vjp`` of the per-point ``vjp``, vmapped) against nested
   ``torch.autograd.grad`` on the batch (one Hessian column too: the gradient of u_x), on
-  the same 8 x 20 network and points; the
-  two residuals are checked equal (to 1e-12) before timing.
+  the same 8 x 20 network and points; the two residuals are checked equal (to 1e-12)
+  before timing.
 
 Run with ``physml bench pinn`` (``--quick``: the quick recipe, DeepXDE capped at 300 s;
 without: the full preset, one member, 1800 s), or ``python -m physml.bench.pinn --quick
