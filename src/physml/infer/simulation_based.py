@@ -166,13 +166,21 @@ class FittedPosterior:
                 draws = self.posterior.sample((n,), show_progress_bars=False)
         return draws.detach().double().cpu().numpy()
 
-    def sample_batched(self, x_o: np.ndarray, n: int, *, seed: int) -> np.ndarray:
+    def sample_batched(
+        self, x_o: np.ndarray, n: int, *, seed: int, local: bool = False
+    ) -> np.ndarray:
         """``n`` draws given each row of ``x_o`` (n_obs, ...): (n_obs, n, D); one batched
         call: NPE's flow for all observations at once, for NLE and NRE one vectorised
-        slice sampler running the posterior's chains for every observation side by side."""
+        slice sampler running the posterior's chains for every observation side by side.
+
+        ``local=True`` lets a sequential fit draw at x other than its observation: the
+        x's near it of a local calibration
+        (:func:`~physml.tasks.inference.sbi_methods.local_calibration`), where the caller
+        tests whether the fit is still the posterior; without it such x are refused."""
         import torch
 
-        self._valid_at(x_o)
+        if not local:
+            self._valid_at(x_o)
 
         x = torch.as_tensor(np.asarray(x_o, dtype=np.float32))
         options = {"max_sampling_batch_size": max(1, 100_000 // len(x))}

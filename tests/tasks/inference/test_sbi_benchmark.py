@@ -83,7 +83,8 @@ def test_a_leaking_problem_is_flagged_and_the_run_goes_on(tmp_path, monkeypatch)
 
 @pytest.mark.parametrize("method", ["snpe"])
 def test_a_leaking_sequential_fit_is_flagged(tmp_path, monkeypatch, method: str) -> None:
-    """The same for a sequential method, whose fits are one per observation."""
+    """The same for a sequential method, whose fits are one per observation; the clean
+    problem gets its local calibration (10 simulations near each of 2 observations)."""
     monkeypatch.setattr("physml.metrics.posterior.c2st", lambda a, b, seed, classifier: 0.75)
     overrides = {**TINY, "problems": ["two-moons", "gaussian-linear"], "max_leakage": 1e-9}
     overrides["model"] = {**TINY["model"], "max_epochs": 2, "rounds": 2}
@@ -91,6 +92,12 @@ def test_a_leaking_sequential_fit_is_flagged(tmp_path, monkeypatch, method: str)
     assert math.isnan(record.metrics["C2ST two-moons 200"].value)
     assert record.metrics["observations over max_leakage two-moons 200"].value >= 1
     assert record.metrics["C2ST gaussian-linear 200"].value == 0.75
+    # the clean problem is calibrated near its observations; the leaking one is not
+    assert not [name for name in record.metrics if "two-moons" in name and "KS" in name]
+    for name in ("SBC rank KS", "TARP KS"):
+        metric = record.metrics[f"{name} near x_o gaussian-linear 200"]
+        assert 0 <= metric.value <= 1 and "local calibration" in metric.source
+        assert metric.reference == pytest.approx(0.869 / 20**0.5, rel=1e-3)
 
 
 def test_diverging_training_is_named() -> None:
@@ -153,13 +160,18 @@ def test_missing_sbi_names_the_extra(tmp_path, monkeypatch) -> None:
 @pytest.mark.parametrize("method", ["snpe", "snle"])
 def test_sequential_methods_fit_per_observation(tmp_path, monkeypatch, method: str) -> None:
     """snpe / snle: one two-round fit per observation, C2ST (here a stand-in) and leakage
-    per observation, no calibration metrics (they would need a fit per simulation)."""
+    per observation, and only the local calibration ("near x_o"; the global one would
+    need a fit per simulation)."""
     monkeypatch.setattr("physml.metrics.posterior.c2st", lambda a, b, seed, classifier: 0.75)
     overrides = {**TINY, "model": {**TINY["model"], "rounds": 2}}
     record = run("sbi-benchmark", method, overrides=overrides, seed=0, out=tmp_path)
     assert record.metrics["C2ST gaussian-linear 200"].value == 0.75
     assert record.metrics["mass outside prior gaussian-linear 200"].value >= 0.0
-    assert not [name for name in record.metrics if "SBC" in name or "TARP" in name]
+    calibration = [name for name in record.metrics if "SBC" in name or "TARP" in name]
+    assert sorted(calibration) == [
+        "SBC rank KS near x_o gaussian-linear 200",
+        "TARP KS near x_o gaussian-linear 200",
+    ]
     assert "round 2" in (record.run_dir / "log.csv").read_text()
 
 

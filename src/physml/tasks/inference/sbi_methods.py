@@ -33,6 +33,8 @@ __all__ = [
     "calibration_metrics",
     "check_leakage",
     "fit_options",
+    "local_calibration",
+    "nearest_simulations",
     "observation_mean",
     "sbi_methods",
 ]
@@ -159,11 +161,17 @@ def observation_mean(values: list[float], reference: float | None, source: str) 
 
 
 def calibration_metrics(
-    label: str, theta_true: np.ndarray, samples: np.ndarray, rng: np.random.Generator
+    label: str,
+    theta_true: np.ndarray,
+    samples: np.ndarray,
+    rng: np.random.Generator,
+    *,
+    what: str = "",
 ) -> tuple[dict[str, Metric], Any]:
     """SBC and TARP metrics of posterior ``samples`` (n_sims, L, D) for ``theta_true``
     (n_sims, D): each KS distance against the exact posterior's expectation
     KS_MEAN / sqrt(n_sims), with its null spread KS_STD / sqrt(n_sims) as error.
+    ``what`` (if any) begins each metric's source: which simulations were calibrated.
     Returns the metrics and the two :class:`~physml.metrics.posterior.Coverage` s (SBC,
     TARP), whose p-values the tasks log."""
     from physml.metrics.posterior import rank_uniformity, sbc_ranks, tarp_coverage
@@ -175,6 +183,8 @@ def calibration_metrics(
         f"exact posterior: KS distance of {n} uniform values (mean of the Kolmogorov "
         "distribution / sqrt(n))"
     )
+    if what:
+        source = f"{what}; {source}"
     reference = KS_MEAN / math.sqrt(n)
     error = KS_STD / math.sqrt(n)
     metrics = {
@@ -182,3 +192,74 @@ def calibration_metrics(
         f"TARP KS {label}": Metric(tarp.distance, reference, source=source, error=error),
     }
     return metrics, (ranks, tarp)
+
+
+def nearest_simulations(
+    problem: Any, x_o: np.ndarray, n: int, pool: int, rng: np.random.Generator
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The ``n`` of ``pool`` fresh prior-predictive simulations whose x lies nearest
+    ``x_o``: theta (n, D), x (n, D_x), and every pool member's distance to ``x_o`` sorted
+    (pool,), in units of the pool's standard deviation of each entry of x.
+
+    The selection looks at x only, so each kept theta is still a draw from the exact
+    posterior p(theta | x) of its own x: SBC ranks and TARP coverages of the exact
+    posterior stay exactly uniform on the kept simulations (tested)."""
+    if not 1 <= n <= pool:
+        raise ValueError(f"n={n} nearest of pool={pool}: expected 1 <= n <= pool")
+    theta = problem.sample_prior(pool, seed=rng)
+    x = problem.simulate(theta, seed=rng)
+    scale = x.std(axis=0)
+    scale = np.where(scale > 0, scale, 1.0)
+    distance = np.linalg.norm((x - np.asarray(x_o).reshape(1, -1)) / scale, axis=1)
+    order = np.argsort(distance, kind="stable")
+    keep = order[:n]
+    return theta[keep], x[keep], distance[order]
+
+
+def local_calibration(
+    label: str,
+    fits: list[Any],
+    problem: Any,
+    observations: np.ndarray,
+    *,
+    n_calibration: int,
+    n_samples: int,
+    pool: int,
+    rng: np.random.Generator,
+    seed: int,
+) -> tuple[dict[str, Metric], Any, float]:
+    """SBC and TARP of sequential fits, one per observation, on the simulations near
+    their observations ("near x_o" metrics).
+
+    A sequential fit is trained for one observation x_o and claims to be the posterior
+    only there, so the prior-predictive SBC of an amortised fit (one fit per calibration
+    simulation) does not apply and would cost a fit per simulation. Instead each fit is
+    calibrated on the ceil(n_calibration / n_obs) simulations, of ``pool`` fresh
+    prior-predictive ones, whose x lies nearest its x_o (:func:`nearest_simulations`),
+    sampled at their own x with ``n_samples`` draws each; the ranks and coverages of all
+    fits are pooled. Because the selection looks at x only, the exact posterior's ranks
+    stay uniform: the test's null is "each fit is the posterior p(theta | x) for x in the
+    neighbourhood of its x_o", the region its last rounds were simulated for. It is not
+    the global calibration of the amortised methods, and the neighbourhood is only as
+    small as the pool allows (in D_x dimensions the kept fraction's radius scales as
+    (n / pool)^(1 / D_x)).
+
+    Returns the metrics, the two :class:`~physml.metrics.posterior.Coverage` s (SBC,
+    TARP), and the neighbourhood's size: the median over observations of the largest kept
+    distance over the pool's median distance to x_o (1 would be no locality at all).
+    """
+    per = math.ceil(n_calibration / len(observations))
+    thetas, samples, radius = [], [], []
+    for i, (fit, x_o) in enumerate(zip(fits, observations, strict=True)):
+        theta_i, x_i, distance = nearest_simulations(problem, x_o, per, pool, rng)
+        thetas.append(theta_i)
+        samples.append(fit.sample_batched(x_i, n_samples, seed=seed + i, local=True))
+        radius.append(distance[per - 1] / np.median(distance))
+    what = (
+        f"local calibration: each sequential fit on the {per} of {pool} prior-predictive "
+        f"simulations nearest its observation ({len(observations)} fits pooled)"
+    )
+    metrics, coverages = calibration_metrics(
+        f"near x_o {label}", np.concatenate(thetas), np.concatenate(samples), rng, what=what
+    )
+    return metrics, coverages, float(np.median(radius))
