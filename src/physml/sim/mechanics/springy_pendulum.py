@@ -86,6 +86,22 @@ class SpringyPendulum:
         f2 = -spring2 + m2 * g
         return np.stack([p1 / m1, p2 / m2, f1, f2], axis=-2)
 
+    @staticmethod
+    def positions(x: np.ndarray) -> np.ndarray:
+        """Positions q1, q2 of states (..., 4, d) -> (..., 2, d)."""
+        return x[..., :2, :]
+
+    @staticmethod
+    def act(x: np.ndarray, g: np.ndarray, r: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The orthogonal matrix r (d, d) acting on states (..., 4, d) and gravity (..., d):
+        every vector row turned by r."""
+        return x @ r.T, g @ r.T
+
+    @staticmethod
+    def act_on_derivative(dx: np.ndarray, r: np.ndarray) -> np.ndarray:
+        """How the time derivative of a state turns under r: every row by r."""
+        return dx @ r.T
+
     def initial_conditions(
         self, n: int, rng: np.random.Generator, *, max_angle: float = 1.0, speed: float = 0.3
     ) -> tuple[np.ndarray, np.ndarray]:
