@@ -12,7 +12,13 @@ gravity (or any external) vector g of shape (batch, d), and returns dx/dt of sha
   al., arXiv:2003.04630; non-finite where the learned d2L/dv2 is singular);
 - :class:`InvariantScalarHNN`: H an MLP of the dot products of {q_i, p_i, g} only, so H is
   O(d)-invariant and the vector field exactly O(d)-equivariant (Villar et al.,
-  arXiv:2106.06610; Yao et al., arXiv:2110.03761).
+  arXiv:2106.06610; Yao et al., arXiv:2110.03761);
+- :class:`AngleInvariantHNN`: the same for n planar angles and their conjugate momenta
+  (states (batch, 2n, 1)) beside an in-plane g: H an MLP of O(2) invariants only (the
+  rigid planar double pendulum).
+
+The MLP, HNN and LNN take ``gravity_dim`` (default ``dim``) for a g whose length differs
+from the state rows' (the rigid pendulum's angles are rows of length 1, g has 2).
 """
 
 from __future__ import annotations
@@ -24,26 +30,41 @@ from torch import nn
 
 from physml.models.mlp import MLP
 
-__all__ = ["HamiltonianNN", "InvariantScalarHNN", "LagrangianNN", "StateMLP"]
+__all__ = ["AngleInvariantHNN", "HamiltonianNN", "InvariantScalarHNN", "LagrangianNN", "StateMLP"]
 
 
 class _Field(nn.Module):
-    def __init__(self, n_bodies: int, dim: int) -> None:
+    def __init__(self, n_bodies: int, dim: int, gravity_dim: int | None = None) -> None:
         super().__init__()
         if n_bodies < 1 or dim < 1:
             raise ValueError(f"n_bodies={n_bodies}, dim={dim} are not allowed: both >= 1")
-        self.n_bodies, self.dim = n_bodies, dim
+        gravity_dim = dim if gravity_dim is None else gravity_dim
+        if gravity_dim < 1:
+            raise ValueError(f"gravity_dim={gravity_dim} is not allowed: >= 1")
+        self.n_bodies, self.dim, self.gravity_dim = n_bodies, dim, gravity_dim
+
+    @property
+    def n_inputs(self) -> int:
+        """Length of the flattened (x, g)."""
+        return 2 * self.n_bodies * self.dim + self.gravity_dim
 
     def _flat(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         return torch.cat([x.flatten(1), g], dim=-1)
 
 
 class StateMLP(_Field):
-    """MLP from (x, g) to dx/dt (module docstring), tanh hidden layers of ``hidden``."""
+    """MLP from (x, g) to dx/dt (module docstring), tanh hidden layers of ``hidden``;
+    ``gravity_dim`` is the length of g (default ``dim``)."""
 
-    def __init__(self, n_bodies: int, dim: int, hidden: Sequence[int] = (128, 128)) -> None:
-        super().__init__(n_bodies, dim)
-        self.net = MLP((2 * n_bodies + 1) * dim, hidden, 2 * n_bodies * dim, activation="tanh")
+    def __init__(
+        self,
+        n_bodies: int,
+        dim: int,
+        hidden: Sequence[int] = (128, 128),
+        gravity_dim: int | None = None,
+    ) -> None:
+        super().__init__(n_bodies, dim, gravity_dim)
+        self.net = MLP(self.n_inputs, hidden, 2 * n_bodies * dim, activation="tanh")
 
     def forward(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         return self.net(self._flat(x, g)).reshape(x.shape)
@@ -64,11 +85,18 @@ class _Hamiltonian(_Field):
 
 
 class HamiltonianNN(_Hamiltonian):
-    """H(x, g) an MLP of the flattened state and g; Hamilton's equations by autograd."""
+    """H(x, g) an MLP of the flattened state and g; Hamilton's equations by autograd;
+    ``gravity_dim`` is the length of g (default ``dim``)."""
 
-    def __init__(self, n_bodies: int, dim: int, hidden: Sequence[int] = (128, 128)) -> None:
-        super().__init__(n_bodies, dim)
-        self.net = MLP((2 * n_bodies + 1) * dim, hidden, 1, activation="tanh")
+    def __init__(
+        self,
+        n_bodies: int,
+        dim: int,
+        hidden: Sequence[int] = (128, 128),
+        gravity_dim: int | None = None,
+    ) -> None:
+        super().__init__(n_bodies, dim, gravity_dim)
+        self.net = MLP(self.n_inputs, hidden, 1, activation="tanh")
 
     def energy(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         return self.net(self._flat(x, g)).squeeze(-1)
@@ -95,6 +123,53 @@ class InvariantScalarHNN(_Hamiltonian):
         return self.net(gram[:, self.rows, self.cols]).squeeze(-1)
 
 
+class AngleInvariantHNN(_Hamiltonian):
+    """H an MLP of the O(2) invariants of n planar angles, their conjugate momenta and an
+    in-plane gravity vector g; states (batch, 2n, 1): rows theta_1..theta_n, p_1..p_n.
+
+    O(2) acts by theta_i -> phi + s theta_i, p_i -> s p_i, g -> R g (s = det R). With the
+    unit vectors e_i = (cos theta_i, sin theta_i), the inputs are the scalars
+    a_i = g.e_i = |g| cos u_i (u_i = theta_i - gamma), the n(n - 1)/2 products e_i.e_j =
+    cos(theta_i - theta_j), and every product of two of the 2n pseudoscalars (they flip
+    sign under reflections) z = (b_1..b_n, p_1..p_n), b_i = g x e_i = |g| sin(u_i)
+    [n (2n + 1) products]. Complete: the orbit of (theta, p, g) is (u, p) up to the global
+    sign (u, p) -> (-u, -p); a_i and z_i z_j determine it (|g|^2 = a_i^2 + b_i^2), and any
+    smooth function even in z is a smooth function of the z_i z_j (Whitney 1943). The
+    e_i.e_j are redundant (functions of the others) but direct. Every input is invariant, so
+    H is and dx/dt = J grad H is exactly O(2)-equivariant.
+    """
+
+    def __init__(self, n_bodies: int, hidden: Sequence[int] = (128, 128)) -> None:
+        super().__init__(n_bodies, 1, 2)
+        k = 2 * n_bodies
+        rows, cols = torch.triu_indices(k, k)
+        pair_rows, pair_cols = torch.triu_indices(n_bodies, n_bodies, offset=1)
+        for name, value in (
+            ("rows", rows),
+            ("cols", cols),
+            ("pair_rows", pair_rows),
+            ("pair_cols", pair_cols),
+        ):
+            self.register_buffer(name, value, persistent=False)
+        self.net = MLP(n_bodies + len(pair_rows) + len(rows), hidden, 1, activation="tanh")
+
+    def invariants(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """The O(2)-invariant inputs (class docstring), shape (batch, n_inputs)."""
+        n = self.n_bodies
+        theta, p = x[:, :n, 0], x[:, n:, 0]
+        cos, sin = torch.cos(theta), torch.sin(theta)
+        gx, gy = g[:, :1], g[:, 1:]
+        a = gx * cos + gy * sin
+        b = gx * sin - gy * cos
+        z = torch.cat([b, p], dim=1)
+        pairs = z[:, :, None] * z[:, None, :]
+        angles = theta[:, self.pair_rows] - theta[:, self.pair_cols]
+        return torch.cat([a, torch.cos(angles), pairs[:, self.rows, self.cols]], dim=1)
+
+    def energy(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        return self.net(self.invariants(x, g)).squeeze(-1)
+
+
 class LagrangianNN(_Field):
     """L(q, v, g) = sum m_i |v_i|^2 / 2 + an MLP; accelerations from the Euler-Lagrange
     equations (module docstring). The free-particle term keeps d2L/dv2 invertible at
@@ -104,17 +179,24 @@ class LagrangianNN(_Field):
 
     Args:
         masses: one mass per body, to turn momenta into velocities (v = p / m) and
-            accelerations into forces (dp/dt = m a).
+            accelerations into forces (dp/dt = m a); unit masses make the momentum rows
+            plain velocities (generalised coordinates and their rates).
+        gravity_dim: the length of g (default ``dim``).
     """
 
     def __init__(
-        self, n_bodies: int, dim: int, masses: Sequence[float], hidden: Sequence[int] = (128, 128)
+        self,
+        n_bodies: int,
+        dim: int,
+        masses: Sequence[float],
+        hidden: Sequence[int] = (128, 128),
+        gravity_dim: int | None = None,
     ) -> None:
-        super().__init__(n_bodies, dim)
+        super().__init__(n_bodies, dim, gravity_dim)
         if len(masses) != n_bodies or min(masses) <= 0:
             raise ValueError(f"masses={list(masses)} is not allowed: {n_bodies} positive values")
         self.register_buffer("masses", torch.tensor(list(masses)), persistent=False)
-        self.net = MLP((2 * n_bodies + 1) * dim, hidden, 1, activation="tanh")
+        self.net = MLP(self.n_inputs, hidden, 1, activation="tanh")
 
     def _lagrangian(self, z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         v = z[self.n_bodies * self.dim :]
