@@ -1,8 +1,14 @@
-"""``double-pendulum``: learned dynamics of the springy double pendulum against exact physics.
+"""``double-pendulum``: learned dynamics of double pendulums against exact physics.
 
-The system (:mod:`physml.sim.mechanics.springy_pendulum`) is the springy double pendulum,
-planar (d = 2) or in 3D, with the gravity vector as an input whose direction is random per
-trajectory, so the true dynamics are O(d)-equivariant (Yao et al., arXiv:2110.03761).
+Three systems, each with the gravity vector as an input whose direction is random per
+trajectory, so the true dynamics are O(d)-equivariant (Yao et al., arXiv:2110.03761): the
+springy double pendulum (:mod:`physml.sim.mechanics.springy_pendulum`) in the plane
+(``system=planar``) or in 3D (``springy-3d``), Cartesian states; and the rigid planar
+double pendulum (:mod:`physml.sim.mechanics.rigid_double_pendulum`, ``rigid-planar``),
+states (theta1, theta2, p1, p2), on which O(2) acts by shifting (rotations) or reflecting
+the angles. For the rigid pendulum the LNN learns L(theta, theta_dot) (wrapped to (theta, p)
+by the exact mass matrix) and the invariant-scalar network sees the complete O(2)
+invariants of (theta, p, g) (:class:`physml.models.dynamics.AngleInvariantHNN`).
 Training pairs are states along exact trajectories (DOP853, energy conserved to 1e-10) and
 their exact time derivatives. Methods: an MLP on the state derivative, a Hamiltonian neural
 network (Greydanus et al. 2019), a Lagrangian neural network (Cranmer et al. 2020) and an
@@ -42,10 +48,14 @@ SAMPLES_PER_PERIOD = 10
 
 class DoublePendulumSettings(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    system: Literal["planar", "springy-3d"] = Field(
-        "springy-3d", description="springy double pendulum in d = 2 (planar) or d = 3"
+    system: Literal["planar", "springy-3d", "rigid-planar"] = Field(
+        "springy-3d",
+        description="springy double pendulum in d = 2 (planar) or d = 3 (springy-3d), or "
+        "the rigid planar double pendulum in angles and momenta (rigid-planar)",
     )
-    stiffness: float = Field(20.0, gt=0, le=1e4, description="spring constants k1 = k2 (m|g|/l)")
+    stiffness: float = Field(
+        20.0, gt=0, le=1e4, description="spring constants k1 = k2 (m|g|/l; springy only)"
+    )
     n_train_trajectories: int = Field(64, ge=5, le=100_000, description="training trajectories")
     samples_per_trajectory: int = Field(20, ge=2, le=10_000, description="states per trajectory")
     n_test: int = Field(16, ge=2, le=10_000, description="held-out initial conditions")
@@ -108,7 +118,7 @@ def rk4_rollout(field, x0, g, dt: float, n_steps: int, stride: int):
 
 class DoublePendulum(Task):
     name = "double-pendulum"
-    summary = "springy double pendulum: MLP, HNN, LNN and invariant-scalar fields vs exact"
+    summary = "springy / rigid double pendulum: MLP, HNN, LNN, invariant-scalar fields vs exact"
     reference = Reference(
         "energy MSE over the long rollout", 0.0, "(m|g|l)^2", "exact dynamics conserve H"
     )
@@ -140,6 +150,13 @@ class DoublePendulum(Task):
                 f"steps_per_period={config.steps_per_period} is not allowed: a multiple of "
                 f"{SAMPLES_PER_PERIOD} (states are recorded {SAMPLES_PER_PERIOD} times a period)"
             )
+        if config.system == "rigid-planar":
+            if config.stiffness != DoublePendulumSettings.model_fields["stiffness"].default:
+                raise ConfigError(
+                    f"stiffness={config.stiffness:g} is not allowed with system=rigid-planar: "
+                    "its rods are rigid (stiffness is for planar and springy-3d)"
+                )
+            return
         system = self.system(config)
         dt = system.period / config.steps_per_period
         if dt > system.spring_period / 20:
@@ -151,7 +168,7 @@ class DoublePendulum(Task):
             )
 
     def memory_estimate(self, config: Any) -> dict[str, float]:
-        d = 2 if config.system == "planar" else 3
+        d = {"planar": 2, "springy-3d": 3, "rigid-planar": 1}[config.system]
         recorded = config.long_periods * SAMPLES_PER_PERIOD + 1
         return {
             "long rollouts: n_test x long_periods x 10 x 4d": 8.0 * config.n_test * recorded * 4 * d
@@ -159,8 +176,11 @@ class DoublePendulum(Task):
 
     @staticmethod
     def system(config: Any):
+        from physml.sim.mechanics.rigid_double_pendulum import RigidDoublePendulum
         from physml.sim.mechanics.springy_pendulum import SpringyPendulum
 
+        if config.system == "rigid-planar":
+            return RigidDoublePendulum()
         k = config.stiffness
         return SpringyPendulum(dim=2 if config.system == "planar" else 3, stiffness=(k, k))
 

@@ -1,6 +1,7 @@
 """Training and evaluation of one ``double-pendulum`` member, and the summary over members.
 
-Split from :mod:`physml.tasks.symmetry.double_pendulum` (the task, its settings and data):
+Split from :mod:`physml.tasks.symmetry.double_pendulum` (the task, its settings and data;
+imported only when a run starts, so torch at the top here costs the CLI's refusals nothing):
 building a learned field, fitting it on exact derivatives with :func:`physml.train.fit`,
 and measuring its rollouts against the exact dynamics.
 """
@@ -10,22 +11,87 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
+import torch
+from torch import nn
 
 from physml.metrics import Metric
 from physml.metrics.resampling import mean_with_error
 from physml.tasks.base import RunContext
 
-__all__ = ["build_model", "equivariance_error", "evaluate_member", "fit_member", "summarise"]
+__all__ = [
+    "VelocityCoordinates",
+    "build_model",
+    "equivariance_error",
+    "evaluate_member",
+    "fit_member",
+    "summarise",
+]
 
 
 def build_model(method: str, system, hidden: list[int]):
-    """The learned vector field of ``method`` for ``system`` (two bodies in system.dim)."""
-    from physml.models.dynamics import HamiltonianNN, InvariantScalarHNN, LagrangianNN, StateMLP
+    """The learned vector field of ``method`` for ``system``: two bodies in system.dim
+    (springy), or two angles with their momenta beside a 2-vector g (rigid; the LNN there
+    learns L(theta, theta_dot) and is wrapped by :class:`VelocityCoordinates`)."""
+    from physml.models.dynamics import (
+        AngleInvariantHNN,
+        HamiltonianNN,
+        InvariantScalarHNN,
+        LagrangianNN,
+        StateMLP,
+    )
+    from physml.sim.mechanics.rigid_double_pendulum import RigidDoublePendulum
 
+    if isinstance(system, RigidDoublePendulum):
+        if method == "lnn":
+            return VelocityCoordinates(
+                LagrangianNN(2, 1, (1.0, 1.0), hidden, gravity_dim=2), system
+            )
+        if method == "scalars":
+            return AngleInvariantHNN(2, hidden)
+        kinds = {"mlp": StateMLP, "hnn": HamiltonianNN}
+        return kinds[method](2, 1, hidden, gravity_dim=2)
     if method == "lnn":
         return LagrangianNN(2, system.dim, system.masses, hidden)
     kinds = {"mlp": StateMLP, "hnn": HamiltonianNN, "scalars": InvariantScalarHNN}
     return kinds[method](2, system.dim, hidden)
+
+
+class VelocityCoordinates(nn.Module):
+    """A field on (theta, theta_dot) (rows theta1, theta2, omega1, omega2) as a field
+    on the rigid pendulum's (theta, p): omega = M(theta)^-1 p in, and out
+    dp/dt = M alpha + (dM/dt) omega from the inner field's (omega, alpha), with the
+    exact mass matrix M = [[(m1 + m2) l1^2, b cos D], [b cos D, m2 l2^2]],
+    b = m2 l1 l2, D = theta1 - theta2 (the known kinematics; the dynamics are learned)."""
+
+    def __init__(self, inner: nn.Module, system) -> None:
+        super().__init__()
+        (m1, m2), (l1, l2) = system.masses, system.lengths
+        self.inner = inner
+        self.a, self.b, self.c = (m1 + m2) * l1**2, m2 * l1 * l2, m2 * l2**2
+
+    def forward(self, x: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        theta, p = x[:, :2, 0], x[:, 2:, 0]
+        d = theta[:, 0] - theta[:, 1]
+        off = self.b * torch.cos(d)
+        det = self.a * self.c - off**2
+        omega = torch.stack(
+            [
+                (self.c * p[:, 0] - off * p[:, 1]) / det,
+                (self.a * p[:, 1] - off * p[:, 0]) / det,
+            ],
+            dim=1,
+        )
+        out = self.inner(torch.cat([theta, omega], dim=1)[..., None], g)[..., 0]
+        rate, alpha = out[:, :2], out[:, 2:]
+        dm = -self.b * torch.sin(d) * (omega[:, 0] - omega[:, 1])  # d(off)/dt
+        dp = torch.stack(
+            [
+                self.a * alpha[:, 0] + off * alpha[:, 1] + dm * omega[:, 1],
+                off * alpha[:, 0] + self.c * alpha[:, 1] + dm * omega[:, 0],
+            ],
+            dim=1,
+        )
+        return torch.cat([rate, dp], dim=1)[..., None]
 
 
 def fit_member(
@@ -62,17 +128,20 @@ def fit_member(
     )
 
 
-def equivariance_error(field, x, g, rotations) -> float:
-    """Mean over the matrices R (n, d, d) of ||f(Rx, Rg) - R f(x, g)|| / ||f(x, g)||, every
-    vector row of x (batch, 2n, d) and g (batch, d) turned by R."""
+def equivariance_error(field, system, x, g, rotations) -> float:
+    """Mean over the matrices R (n, d, d) of ||f(R.x, R g) - R.f(x, g)|| / ||f(x, g)||,
+    with R acting on states and their derivatives as ``system.act`` and
+    ``system.act_on_derivative`` say (every vector row turned by R for the springy
+    pendulum; angles shifted or reflected for the rigid one)."""
     import torch
 
-    x, g = torch.as_tensor(x), torch.as_tensor(g)
-    reference = field(x, g).detach()
+    reference = field(torch.as_tensor(x), torch.as_tensor(g)).detach().numpy()
     errors = []
-    for r in torch.as_tensor(rotations, dtype=x.dtype):
-        moved = field(x @ r.T, g @ r.T).detach()
-        errors.append(float((moved - reference @ r.T).norm() / reference.norm()))
+    for r in rotations:
+        xr, gr = system.act(x, g, r)
+        moved = field(torch.as_tensor(xr), torch.as_tensor(gr)).detach().numpy()
+        expected = system.act_on_derivative(reference, r)
+        errors.append(float(np.linalg.norm(moved - expected) / np.linalg.norm(reference)))
     return float(np.mean(errors))
 
 
@@ -121,7 +190,8 @@ def evaluate_member(model, system, data: dict[str, np.ndarray], config: Any) -> 
     periods = data["test_times"] / system.period
     short = _rollout(field, system, x0, g, config, config.short_periods)
     scale = sum(system.lengths)
-    error = np.sqrt(((short[:, :, :2] - exact[:, :, :2]) ** 2).sum((-1, -2))).mean(0) / scale
+    moved = system.positions(short) - system.positions(exact)
+    error = np.sqrt((moved**2).sum((-1, -2))).mean(0) / scale
     late = periods >= 1
     growth = np.polyfit(periods[late], np.log(np.maximum(error[late], 1e-300)), 1)[0]
     states = exact.reshape(-1, *exact.shape[2:])
@@ -142,7 +212,9 @@ def evaluate_member(model, system, data: dict[str, np.ndarray], config: Any) -> 
         "diverged": float(1 - finite.mean()),
         "energy_mse": float(np.mean(de**2)) if finite.any() else np.nan,
         "energy_drift": float(np.mean(np.abs(de[:, -1]))) if finite.any() else np.nan,
-        "equivariance": equivariance_error(field, states[:256], gs[:256], data["rotations"]),
+        "equivariance": equivariance_error(
+            field, system, states[:256], gs[:256], data["rotations"]
+        ),
         "error_curve": error,
         "energy_curve": np.sqrt(np.mean(de**2, axis=0)) if finite.any() else None,
     }
