@@ -34,7 +34,7 @@ from typing import Any, Literal
 import numpy as np
 
 from physml.config import ConfigError
-from physml.train.fitting import TrainingDiverged
+from physml.train.failures import TrainingDiverged
 
 __all__ = [
     "METHODS",

@@ -20,14 +20,8 @@ if TYPE_CHECKING:
     from physml.train.density import fit_flow
     from physml.train.devices import DEVICE_CHOICES, resolve_device
     from physml.train.ensemble import fit_ensemble, member_seeds, spread
-    from physml.train.failures import TrainingFailed
-    from physml.train.fitting import (
-        LOG_COLUMNS,
-        FitResult,
-        TrainingDiverged,
-        epoch_permutation,
-        fit,
-    )
+    from physml.train.failures import TrainingDiverged, TrainingFailed
+    from physml.train.fitting import LOG_COLUMNS, FitResult, epoch_permutation, fit
     from physml.train.settings import FitSettings, GANSettings
 
 __all__ = [
@@ -65,7 +59,7 @@ _WHERE = {
     "spread": "ensemble",
     "LOG_COLUMNS": "fitting",
     "FitResult": "fitting",
-    "TrainingDiverged": "fitting",
+    "TrainingDiverged": "failures",
     "fit": "fitting",
     "epoch_permutation": "fitting",
     "FitSettings": "settings",

@@ -57,6 +57,7 @@ from physml.train.distributed import (
     shared_checkpoint,
     train_shard_epoch,
 )
+from physml.train.failures import TrainingDiverged
 from physml.train.settings import FitSettings
 
 __all__ = ["LOG_COLUMNS", "FitResult", "TrainingDiverged", "epoch_permutation", "fit"]
@@ -67,10 +68,6 @@ LOG_COLUMNS: tuple[str, ...] = ("epoch", "train_loss", "val_loss", "lr", "time_s
 _CHECKPOINT_FORMAT = 1
 
 LossFn = Callable[[nn.Module, Any], torch.Tensor]
-
-
-class TrainingDiverged(RuntimeError, FloatingPointError):
-    """The loss became NaN or infinite; the last good checkpoint is kept on disk."""
 
 
 @dataclass

@@ -48,8 +48,7 @@ from torch import nn
 from physml.atomic import atomic_path
 from physml.infer.pinn.derivatives import field_derivatives, nested_autograd_derivatives
 from physml.infer.pinn.problems import PDEProblem
-from physml.train.failures import TrainingFailed
-from physml.train.fitting import TrainingDiverged
+from physml.train.failures import TrainingDiverged, TrainingFailed
 
 __all__ = ["LineSearchFailed", "PINNDiverged", "PINNFit", "PhysicsField", "Schedule", "train_pinn"]
 
