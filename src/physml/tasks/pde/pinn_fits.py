@@ -9,6 +9,8 @@ spread between members as ``std``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -132,6 +134,63 @@ def check_collocation(n_points: int, lower, upper, name: str = "n_collocation") 
             )
 
 
+@dataclass(frozen=True)
+class _Members:
+    """What every member of :func:`train_members` shares (pickled to Ray workers)."""
+
+    model: Any
+    schedule: Any
+    dtype: str
+    make_problem: Callable[[Any], Any]
+    n_points: int
+    extra_points: np.ndarray | None
+    evaluate: Callable[[Any], dict[str, float]]
+    seed: int
+    key: int
+    checkpoint_dir: Path
+
+
+def _fit_member(
+    shared: _Members, job: tuple[int, int], advance: Callable[[int], None] | None = None
+) -> Any:
+    """Member ``job = (index, seed)`` of ``shared``: its network, points and fit."""
+    import torch
+
+    from physml.infer.pinn.training import train_pinn
+    from physml.models.pinn import PINNNetwork
+
+    member, seed = job
+    m, key = shared.model, shared.key
+    dtype = torch.float64 if shared.dtype == "float64" else torch.float32
+    torch.manual_seed(seed)
+    problem = shared.make_problem(dtype)
+    net = PINNNetwork(
+        problem.dim,
+        m.hidden,
+        problem.n_fields,
+        activation=m.activation,
+        lower=problem.lower,
+        upper=problem.upper,
+        fourier_features=m.fourier_features,
+        fourier_scale=m.fourier_scale,
+        seed=seed % 2**31,
+    ).to(dtype)
+    draws = generator(shared.seed, Stream.PINN_POINTS, key, member)
+    points = problem.sample(shared.n_points, draws)
+    if shared.extra_points is not None:
+        points = np.concatenate([shared.extra_points, points])
+    return train_pinn(
+        problem,
+        net,
+        torch.from_numpy(points).to(dtype),
+        shared.schedule,
+        evaluate=shared.evaluate,
+        rng=generator(shared.seed, Stream.PINN_RESAMPLING, key, member),
+        checkpoint=shared.checkpoint_dir / f"pinn_{key}_member{member}.pt",
+        advance=advance,
+    )
+
+
 def train_members(
     config: Any,
     ctx: RunContext,
@@ -149,53 +208,46 @@ def train_members(
     Each member's weights come from :attr:`Stream.MEMBERS` keyed by ``key``; its
     ``n_points`` uniform collocation points (after ``extra_points``, e.g. the observation
     points) and its resampling from :attr:`Stream.PINN_POINTS` and
-    :attr:`Stream.PINN_RESAMPLING` keyed by (``key``, member). Returns the fits and their
+    :attr:`Stream.PINN_RESAMPLING` keyed by (``key``, member). Under ``--workers K``
+    (:func:`physml.train.parallel.ray_workers`) the members train K at a time on Ray,
+    each in one thread; the same seeds make the same fits as one after another (to
+    rounding: the thread count changes the order of sums). Returns the fits and their
     history rows (``member`` and ``label`` columns added) for :func:`write_log`."""
-    import torch
+    from physml.train.parallel import active_workers, run_parallel
 
-    from physml.infer.pinn.training import train_pinn
-    from physml.models.pinn import PINNNetwork
-
-    m, tr = config.model, config.train
-    dtype = torch.float64 if tr.dtype == "float64" else torch.float32
-    schedule = tr.schedule()
-    fits, rows = [], []
-    total = n_members * (tr.adam_steps + tr.lbfgs_iterations)
-    with ctx.progress("PINN members", total) as bar:
-        seeds = seed_sequence(ctx.seed, Stream.MEMBERS, key).generate_state(n_members)
-        for member, seed in enumerate(int(s) for s in seeds):
-            torch.manual_seed(seed)
-            problem = make_problem(dtype)
-            net = PINNNetwork(
-                problem.dim,
-                m.hidden,
-                problem.n_fields,
-                activation=m.activation,
-                lower=problem.lower,
-                upper=problem.upper,
-                fourier_features=m.fourier_features,
-                fourier_scale=m.fourier_scale,
-                seed=seed % 2**31,
-            ).to(dtype)
-            points = problem.sample(n_points, generator(ctx.seed, Stream.PINN_POINTS, key, member))
-            if extra_points is not None:
-                points = np.concatenate([extra_points, points])
-            fit = train_pinn(
-                problem,
-                net,
-                torch.from_numpy(points).to(dtype),
-                schedule,
-                evaluate=evaluate,
-                rng=generator(ctx.seed, Stream.PINN_RESAMPLING, key, member),
-                checkpoint=ctx.checkpoint_dir / f"pinn_{key}_member{member}.pt",
-                advance=bar.advance,
+    tr = config.train
+    shared = _Members(
+        config.model,
+        tr.schedule(),
+        tr.dtype,
+        make_problem,
+        n_points,
+        extra_points,
+        evaluate,
+        ctx.seed,
+        key,
+        ctx.checkpoint_dir,
+    )
+    per_member = tr.adam_steps + tr.lbfgs_iterations
+    seeds = seed_sequence(ctx.seed, Stream.MEMBERS, key).generate_state(n_members)
+    jobs = [(member, int(seed)) for member, seed in enumerate(seeds)]
+    with ctx.progress("PINN members", n_members * per_member) as bar:
+        if active_workers() > 1 and n_members > 1:
+            fits = run_parallel(
+                _fit_member,
+                jobs,
+                shared=(shared,),
+                on_result=lambda index, fit: bar.advance(per_member),
             )
-            ctx.log(
-                f"member {member}: {fit.lbfgs_iterations} L-BFGS iterations ({fit.stop_reason}), "
-                + ", ".join(f"{k} {v:.3e}" for k, v in evaluate(fit.field).items())
-            )
-            fits.append(fit)
-            rows += [{**(label or {}), "member": member, **row} for row in fit.history]
+        else:
+            fits = [_fit_member(shared, job, bar.advance) for job in jobs]
+    rows = []
+    for member, fit in enumerate(fits):
+        ctx.log(
+            f"member {member}: {fit.lbfgs_iterations} L-BFGS iterations ({fit.stop_reason}), "
+            + ", ".join(f"{k} {v:.3e}" for k, v in evaluate(fit.field).items())
+        )
+        rows += [{**(label or {}), "member": member, **row} for row in fit.history]
     return fits, rows
 
 
