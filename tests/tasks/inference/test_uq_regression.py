@@ -35,10 +35,13 @@ def test_ensemble_is_calibrated_against_the_exact_posterior(tmp_path) -> None:
     assert m["sharpness"].reference > 0 and m["rms(mean - exact mean)"].reference == 0
 
 
-@pytest.mark.parametrize("init", ["common", "separate"])
-def test_hmc_reports_convergence_and_warns(tmp_path, init) -> None:
+@pytest.mark.parametrize(
+    "sampler",
+    [{"init": "common"}, {"init": "separate"}, {"dense_mass": True, "recentre": 4}],
+)
+def test_hmc_reports_convergence_and_warns(tmp_path, sampler) -> None:
     lines: list[str] = []
-    model = {"n_chains": 2, "n_warmup": 10, "n_samples": 12, "n_leapfrog": 3, "init": init}
+    model = {"n_chains": 2, "n_warmup": 10, "n_samples": 12, "n_leapfrog": 3, **sampler}
     overrides = {**TINY, "train": {"max_epochs": 3}, "model": model}
     record = run(
         "uq-regression", "hmc", overrides=overrides, seed=0, out=tmp_path, log=lines.append
@@ -46,6 +49,10 @@ def test_hmc_reports_convergence_and_warns(tmp_path, init) -> None:
     m = record.metrics
     assert m["R-hat (max)"].reference == 1.0 and m["draws"].value == 24
     assert m["divergences"].value == 0 and 0 < m["acceptance"].value <= 1
+    assert m["R-hat (max)"].value == max(
+        m["R-hat (predictions)"].value, m["R-hat (log posterior)"].value
+    )
+    assert m["E-BFMI (min)"].value > 0
     if m["R-hat (max)"].value > 1.01:
         assert any("R-hat" in line and "warning" in line for line in lines)
     assert {p.name for p in (record.run_dir / "plots").iterdir()} == {

@@ -187,7 +187,7 @@ def _batched_forward(theta, shapes, x, activation):
 def _hmc(models: list, data: dict, config: Any, ctx: RunContext, rows: list[dict]) -> Predictive:
     import torch
 
-    from physml.infer.hmc import hmc, laplace_preconditioner
+    from physml.infer.hmc import e_bfmi, hessian_whitening, hmc, laplace_preconditioner
     from physml.metrics.convergence import RHAT_WARNING, effective_sample_size, split_rhat
     from physml.models.bayesian.gaussian_mlp import LOG_VAR_BOUND
     from physml.models.mlp import ACTIVATIONS
@@ -218,18 +218,28 @@ def _hmc(models: list, data: dict, config: Any, ctx: RunContext, rows: list[dict
         return mode + torch.einsum("cij,cj->ci", scale, u)
 
     init = m.init_jitter * torch.randn(mode.shape, generator=generator, dtype=mode.dtype)
-    with ctx.progress("HMC", m.n_warmup + m.n_samples) as bar:
-        result = hmc(
-            lambda u: log_posterior(to_weights(u)),
-            init,
-            n_samples=m.n_samples,
-            n_warmup=m.n_warmup,
-            n_leapfrog=m.n_leapfrog,
-            step_size=m.step_size,
-            adapt_mass=m.adapt_mass,
-            generator=generator,
-            on_iteration=lambda it: bar.advance(),
-        )
+    with ctx.progress("HMC", m.recentre + m.n_warmup + m.n_samples) as bar:
+
+        def run(init, n_warmup, n_samples):
+            return hmc(
+                lambda u: log_posterior(to_weights(u)),
+                init,
+                n_samples=n_samples,
+                n_warmup=n_warmup,
+                n_leapfrog=m.n_leapfrog,
+                step_size=m.step_size,
+                adapt_mass=m.adapt_mass,
+                dense_mass=m.dense_mass,
+                generator=generator,
+                on_iteration=lambda it: bar.advance(),
+            )
+
+        if m.recentre:  # new coordinates from the Hessian where the chains went
+            points = to_weights(run(init, m.recentre - 1, 1).draws[:, -1])
+            scale = hessian_whitening(log_posterior, points, min_precision=1 / m.prior_std**2)
+            mode, scale = points.mean(0).expand_as(points), scale.expand(m.n_chains, -1, -1)
+            init = torch.linalg.solve(scale, (points - mode)[..., None])[..., 0]
+        result = run(init, m.n_warmup, m.n_samples)
     u = result.draws[:, :: m.thin]  # (chains, draws, d)
     kept = mode[:, None] + torch.einsum("cij,cnj->cni", scale, u)
     x_test = torch.from_numpy(data["test"][0]).double()
@@ -239,12 +249,15 @@ def _hmc(models: list, data: dict, config: Any, ctx: RunContext, rows: list[dict
     per_chain = means.reshape(kept.shape[0], kept.shape[1], -1)
     watched = np.linspace(0, per_chain.shape[2] - 1, min(20, per_chain.shape[2])).astype(int)
     log_prob = result.log_prob[:, :: m.thin].numpy()
-    rhats = [split_rhat(per_chain[:, :, i]) for i in watched] + [split_rhat(log_prob)]
+    rhats = [split_rhat(per_chain[:, :, i]) for i in watched]
     esss = [effective_sample_size(per_chain[:, :, i]) for i in watched]
     esss.append(effective_sample_size(log_prob))
     diagnostics = {
-        "R-hat (max)": float(np.nanmax(rhats)),
+        "R-hat (max)": float(np.nanmax([*rhats, split_rhat(log_prob)])),
+        "R-hat (predictions)": float(np.nanmax(rhats)),
+        "R-hat (log posterior)": split_rhat(log_prob),
         "ESS (min)": float(np.nanmin(esss)),
+        "E-BFMI (min)": float(e_bfmi(result.energy[:, :: m.thin]).min()),
         "acceptance": float(result.acceptance.mean()),
         "divergences": result.divergences,
         "draws": int(kept.shape[0] * kept.shape[1]),

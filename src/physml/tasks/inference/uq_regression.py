@@ -103,6 +103,14 @@ class HMCSettings(NetworkSettings):
         1.0, ge=0, le=10, description="start's spread [Laplace standard deviations]"
     )
     adapt_mass: bool = Field(True, description="adapt a diagonal mass matrix in warm-up")
+    dense_mass: bool = Field(False, description="adapt a dense mass matrix instead")
+    recentre: int = Field(
+        0,
+        ge=0,
+        le=100_000,
+        description="warm-up iterations before the coordinates are re-derived from the "
+        "Hessian averaged over the chains' states (0: the MAP's Laplace coordinates)",
+    )
     n_warmup: int = Field(200, ge=0, le=100_000, description="step-size and mass adaptation")
     n_samples: int = Field(150, ge=4, le=100_000, description="kept iterations per chain")
     n_leapfrog: int = Field(15, ge=1, le=1000, description="leapfrog steps per iteration")
@@ -269,12 +277,20 @@ def _diagnostics(method: str, diagnostics: dict) -> dict[str, Metric]:
 
     out = {}
     for name, value in diagnostics.items():
-        if name == "R-hat (max)":
+        if name.startswith("R-hat"):
+            what = {
+                "(max)": "test predictions, log posterior",
+                "(predictions)": "20 test predictions, the largest",
+                "(log posterior)": "the log posterior",
+            }
             source = (
-                f"split R-hat of {method} chains (test predictions, log posterior); "
+                f"split R-hat of {method} chains ({what[name.split(' ', 1)[1]]}); "
                 f"1 when mixed, warning above {RHAT_WARNING}"
             )
             out[name] = Metric(float(value), 1.0, "", source)
+        elif name == "E-BFMI (min)":
+            source = f"energy BFMI of {method} chains (the least); about 1 when Gaussian, < 0.3 bad"
+            out[name] = Metric(float(value), None, "", source)
         elif name == "ESS (min)":
             source = f"effective sample size of {method} draws (least over the watched ones)"
             out[name] = Metric(float(value), None, "", source)
