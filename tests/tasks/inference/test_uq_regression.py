@@ -37,7 +37,11 @@ def test_ensemble_is_calibrated_against_the_exact_posterior(tmp_path) -> None:
 
 @pytest.mark.parametrize(
     "sampler",
-    [{"init": "common"}, {"init": "separate"}, {"dense_mass": True, "recentre": 4}],
+    [
+        {"init": "common", "recentre": 0},
+        {"init": "separate", "recentre": 4},
+        {"dense_mass": True, "recentre": 4},
+    ],
 )
 def test_hmc_reports_convergence_and_warns(tmp_path, sampler) -> None:
     lines: list[str] = []

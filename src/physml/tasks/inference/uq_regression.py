@@ -105,7 +105,7 @@ class HMCSettings(NetworkSettings):
     adapt_mass: bool = Field(True, description="adapt a diagonal mass matrix in warm-up")
     dense_mass: bool = Field(False, description="adapt a dense mass matrix instead")
     recentre: int = Field(
-        0,
+        100,
         ge=0,
         le=100_000,
         description="warm-up iterations before the coordinates are re-derived from the "
