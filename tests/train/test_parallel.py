@@ -48,6 +48,19 @@ def _members(n_members: int) -> list:
     return results, sorted(seen)
 
 
+def test_local_workers_run_at_the_drivers_priority(two_workers) -> None:
+    import os
+
+    import ray
+
+    @ray.remote
+    def niceness() -> int:
+        return os.getpriority(os.PRIO_PROCESS, 0)
+
+    # Ray's default adds 15 to a worker's niceness: members would starve on a busy machine
+    assert ray.get(niceness.remote()) == os.getpriority(os.PRIO_PROCESS, 0)
+
+
 def test_parallel_members_are_the_sequential_members(two_workers) -> None:
     assert active_workers() == 2
     parallel, seen = _members(3)

@@ -74,7 +74,11 @@ def ray_workers(workers: int, address: str | None = None) -> Iterator[int]:
     if started:
         options: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False}
         if address is None:
+            # Ray nices its workers by 15 (RayConfig worker_niceness): on a shared machine
+            # the members then starve behind any other job (measured: 29 s of CPU in 16
+            # min at load 5). A local cluster's workers run at the driver's priority.
             options["num_cpus"] = workers
+            options["_system_config"] = {"worker_niceness": 0}
         else:
             options["address"] = address
         try:
