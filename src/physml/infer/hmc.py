@@ -126,11 +126,7 @@ class _DualAveraging:
 
     def restart(self, log_eps: torch.Tensor) -> None:
         self.log_eps, self.mu = log_eps.clone(), log_eps + math.log(10)
-        self.h_bar, self.log_eps_bar, self.t = (
-            torch.zeros_like(log_eps),
-            log_eps.clone(),
-            0,
-        )
+        self.h_bar, self.log_eps_bar, self.t = torch.zeros_like(log_eps), log_eps.clone(), 0
 
     def update(self, accept_prob: torch.Tensor) -> None:
         self.t += 1
@@ -187,13 +183,8 @@ def hmc(
     adapt = _DualAveraging(log_eps, target_accept)
     windows = {end: start for start, end in mass_windows(n_warmup)} if adapt_mass else {}
     window: list[torch.Tensor] = []
-    draws, values, energies, accepted, divergences = (
-        [],
-        [],
-        [],
-        torch.zeros(n_chains),
-        0,
-    )
+    draws, values, energies = [], [], []
+    accepted, divergences = torch.zeros(n_chains), 0
     for it in range(n_warmup + n_samples):
         uniform = torch.rand(2, n_chains, generator=generator, dtype=dtype)
         log_eps = adapt.log_eps if it < n_warmup else adapt.log_eps_bar

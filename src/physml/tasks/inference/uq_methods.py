@@ -250,12 +250,13 @@ def _hmc(models: list, data: dict, config: Any, ctx: RunContext, rows: list[dict
     watched = np.linspace(0, per_chain.shape[2] - 1, min(20, per_chain.shape[2])).astype(int)
     log_prob = result.log_prob[:, :: m.thin].numpy()
     rhats = [split_rhat(per_chain[:, :, i]) for i in watched]
+    rhat_log_prob = split_rhat(log_prob)
     esss = [effective_sample_size(per_chain[:, :, i]) for i in watched]
     esss.append(effective_sample_size(log_prob))
     diagnostics = {
-        "R-hat (max)": float(np.nanmax([*rhats, split_rhat(log_prob)])),
+        "R-hat (max)": float(np.nanmax([*rhats, rhat_log_prob])),
         "R-hat (predictions)": float(np.nanmax(rhats)),
-        "R-hat (log posterior)": split_rhat(log_prob),
+        "R-hat (log posterior)": rhat_log_prob,
         "ESS (min)": float(np.nanmin(esss)),
         "E-BFMI (min)": float(e_bfmi(result.energy[:, :: m.thin]).min()),
         "acceptance": float(result.acceptance.mean()),
